@@ -1,0 +1,392 @@
+"""The ``geomap`` command line.
+
+stdout carries data only (GeoJSON text sequences by default); logs and progress
+go to stderr. Domain errors become one line and exit code 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import click
+
+from geomap.errors import GeomapError, OutputExistsError
+
+if TYPE_CHECKING:
+    from geomap.model import Article, Incident, PlaceMention
+
+__all__ = ["main"]
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; expected YYYY-MM-DD, e.g. 2020-01-08") from None
+
+
+articles_arg = click.argument("articles", nargs=-1, required=True, metavar="ARTICLE...")
+date_opt = click.option(
+    "--date", callback=_date, metavar="YYYY-MM-DD",
+    help="Publication date, to resolve 'late Tuesday' and the like (overrides the input's).",
+)
+collection_opt = click.option(
+    "--collection", is_flag=True, help="Write one FeatureCollection instead of a text sequence."
+)
+rs_opt = click.option("--rs", is_flag=True, help="Prefix each feature with RS (RFC 8142).")
+output_opt = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout (atomically).",
+)
+overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+
+
+def _log(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _iter_articles(sources: Iterable[str], date: dt.date | None) -> Iterator[Article]:
+    from geomap.articles import read_articles
+
+    for source in sources:
+        yield from read_articles(source, date=date)
+
+
+def _progress(items: Iterable, label: str) -> Iterable:
+    """A progress bar on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=label, unit=" articles", file=sys.stderr, leave=False)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path | None, overwrite: bool) -> Iterator[IO[str]]:
+    """stdout, or a temp file renamed over ``path`` only once fully written."""
+    if path is None:
+        yield sys.stdout
+        return
+    if path.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{path} already exists; expected a new output path; pass --overwrite to replace it"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _extract(articles: Iterable[Article], with_incidents: bool):
+    from geomap.gazetteer import default_gazetteer
+    from geomap.places import find_places
+
+    gazetteer = default_gazetteer()
+    for article in articles:
+        mentions = find_places(article, gazetteer)
+        incidents: list[Incident] = []
+        if with_incidents:
+            from geomap.incidents import find_incidents
+
+            incidents = find_incidents(article, mentions, gazetteer)
+        yield article, mentions, incidents
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="geomap")
+def cli() -> None:
+    """Geolocate places and incidents in conflict news, offline.
+
+    \b
+    $ geomap places seeds/000_445be07204acb7d5.txt
+    $ geomap events article.txt --date 2020-01-08 --collection > events.geojson
+    $ geomap map article.txt -o maps/article.html --open
+    """
+
+
+@cli.command()
+@articles_arg
+@date_opt
+@collection_opt
+@rs_opt
+@output_opt
+@overwrite_opt
+def places(articles, date, collection, rs, output, overwrite) -> None:
+    """Write every place the articles name as GeoJSON features (kind: place).
+
+    ARTICLE is a .txt, .html or .jsonl file, or - for stdin.
+
+    \b
+    $ geomap places seeds/000_445be07204acb7d5.txt | head -n 3
+    """
+    from geomap.geojson import place_feature, write_features
+
+    def features():
+        for _article, mentions, _ in _extract(_progress(_iter_articles(articles, date), "places"), False):
+            for m in mentions:
+                yield place_feature(m)
+
+    with atomic_output(output, overwrite) as fh:
+        write_features(features(), fh, collection=collection, rs=rs)
+
+
+@cli.command()
+@articles_arg
+@date_opt
+@collection_opt
+@rs_opt
+@output_opt
+@overwrite_opt
+@click.option("--with-places", is_flag=True, help="Also write the place features.")
+def events(articles, date, collection, rs, output, overwrite, with_places) -> None:
+    """Write incidents as GeoJSON: event, origin and link features.
+
+    \b
+    $ geomap events seeds/000_445be07204acb7d5.txt --date 2020-01-08
+    """
+    from geomap.geojson import place_feature, to_features, write_features
+
+    def features():
+        for _article, mentions, incidents in _extract(
+            _progress(_iter_articles(articles, date), "events"), True
+        ):
+            if with_places:
+                yield from (place_feature(m) for m in mentions)
+            yield from to_features(incidents=incidents)
+
+    with atomic_output(output, overwrite) as fh:
+        write_features(features(), fh, collection=collection, rs=rs)
+
+
+def _is_geojson_source(source: str) -> bool:
+    return Path(source).suffix.lower() in (".geojson", ".geojsons", ".json")
+
+
+def _read_geojson_incidents(source: str) -> list[Incident]:
+    from geomap.articles import read_text_source
+    from geomap.geojson import incidents_from_features, read_features
+
+    text = read_text_source(source)
+    return incidents_from_features(read_features(text, source))
+
+
+@cli.command("map")
+@click.argument("articles", nargs=-1, metavar="[ARTICLE...]")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("maps/incidents.html"), show_default=True, help="HTML map to write.")
+@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the features as a GeoJSON FeatureCollection.")
+@click.option("--article", "new_articles", multiple=True, metavar="NEW",
+              help="Add NEW's incidents to the store, then map every stored incident.")
+@click.option("--store", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite incident store (default with --article: maps/incidents.sqlite).")
+@click.option("--title", help="Map title (default: the article's title).")
+@click.option("--no-tiles", is_flag=True, help="Leave out the optional online tile layer.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a screenshot of the map (needs Chromium).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the map in the default browser.")
+@date_opt
+@overwrite_opt
+def map_(articles, output, geojson_path, new_articles, store, title, no_tiles, png, open_browser,
+         date, overwrite) -> None:
+    """Render an offline HTML map of strike locations and actor origins.
+
+    ARTICLE may also be GeoJSON that `geomap events` wrote (a .geojson file or
+    stdin), so features can be filtered or edited in between.
+
+    \b
+    $ geomap map seeds/000_445be07204acb7d5.txt --date 2020-01-08 -o maps/seed.html
+    $ geomap events a.txt | geomap map - -o maps/a.html
+    $ geomap map --article new.txt --store maps/incidents.sqlite -o maps/all.html --overwrite
+    """
+    from geomap.geojson import feature_collection, to_features
+    from geomap.render import render_map
+
+    if not articles and not new_articles:
+        raise click.UsageError("give at least one ARTICLE or --article NEW")
+    started = time.perf_counter()
+    incidents: list[Incident] = []
+    mentions: list[PlaceMention] = []
+    titles: list[str] = []
+    stdin_text = None
+    plain: list[str] = []
+    for source in articles:
+        if _is_geojson_source(source):
+            incidents.extend(_read_geojson_incidents(source))
+        elif source == "-":
+            from geomap.articles import read_text_source
+
+            stdin_text = read_text_source("-")
+            if stdin_text.lstrip("\x1e \t\r\n").startswith('{"type"'):
+                from geomap.geojson import incidents_from_features, read_features
+
+                incidents.extend(incidents_from_features(read_features(stdin_text, "<stdin>")))
+            else:
+                plain.append(source)
+        else:
+            plain.append(source)
+
+    def fresh_articles():
+        for source in plain:
+            if source == "-" and stdin_text is not None:
+                from geomap.articles import articles_from_text
+
+                yield from articles_from_text(stdin_text, "-", date=date)
+            else:
+                yield from _iter_articles([source], date)
+
+    for article, found_places, found in _extract(_progress(fresh_articles(), "map"), True):
+        mentions.extend(found_places)
+        incidents.extend(found)
+        if article.title:
+            titles.append(article.title)
+
+    if new_articles or store is not None:
+        from geomap.store import IncidentStore
+
+        store_path = store or Path("maps/incidents.sqlite")
+        store_path.parent.mkdir(parents=True, exist_ok=True)
+        with IncidentStore(store_path).open() as db:
+            added = 0
+            for article, _found_places, found in _extract(_iter_articles(new_articles, date), True):
+                if db.add_article(article, found):
+                    added += 1
+                    _log(f"stored {len(found)} incident(s) from {article.article_id}")
+                else:
+                    _log(f"{article.article_id} is already in {store_path}; nothing stored")
+            # the map shows every stored incident plus any ARTICLE given directly
+            known = {i.incident_id for i in incidents}
+            incidents.extend(i for i in db.incidents() if i.incident_id not in known)
+        titles = titles or ["geomap incidents"]
+
+    map_title = title or (titles[0] if len(titles) == 1 else f"{len(titles)} articles" if titles else None)
+    path = render_map(
+        incidents, output, places=mentions, title=map_title, online_tiles=not no_tiles,
+        overwrite=overwrite,
+    )
+    if geojson_path is not None:
+        import json
+
+        with atomic_output(geojson_path, overwrite) as fh:
+            json.dump(feature_collection(to_features(mentions, incidents)), fh, ensure_ascii=False)
+            fh.write("\n")
+    located = sum(1 for i in incidents if i.point is not None)
+    _log(
+        f"wrote {path} ({located} located incident(s), {len(incidents) - located} without a "
+        f"stated place, {len(mentions)} place mention(s)) in {time.perf_counter() - started:.2f} s"
+    )
+    if png is not None:
+        from geomap.render import screenshot
+
+        screenshot(path, png, overwrite=overwrite)
+        _log(f"wrote {png}")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+
+
+@cli.group("eval")
+def eval_() -> None:
+    """Score geomap on annotated corpora (shared/eval formats)."""
+
+
+@eval_.command("places")
+@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write misses and false places with context (JSON Lines).")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@overwrite_opt
+def eval_places(gold, errors_path, as_json, overwrite) -> None:
+    """Recognition P/R/F1, e2e161, cond161, error km and words/s per corpus.
+
+    \b
+    $ geomap eval places ../shared/eval/lgl.jsonl ../shared/eval/geowebnews.jsonl
+    """
+    import json
+
+    from geomap.evaluation.places import evaluate_corpus
+
+    rows = []
+    with contextlib.ExitStack() as stack:
+        errors_fh = stack.enter_context(atomic_output(errors_path, overwrite)) if errors_path else None
+        for path in gold:
+            result = evaluate_corpus(Path(path), errors=errors_fh)
+            rows.append(result)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], indent=1))
+        return
+    header = f"{'corpus':<18}{'P':>7}{'R':>7}{'F1':>7}{'e2e161':>8}{'cond161':>8}{'mean km':>9}{'med km':>8}{'words/s':>10}"
+    click.echo(header)
+    for r in rows:
+        s = r.score
+        click.echo(
+            f"{r.name:<18}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.e2e161:>8.3f}"
+            f"{s.cond161:>8.3f}{(s.mean_km or 0):>9.0f}{(s.median_km or 0):>8.1f}{r.words_per_second:>10,.0f}"
+        )
+    _log(f"gazetteer load {rows[0].load_seconds:.3f} s (start-up, not counted in words/s)")
+
+
+@eval_.command("events")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def eval_events(gold, as_json) -> None:
+    """Event-location accuracy: overall, with and without a gold place.
+
+    \b
+    $ geomap eval events ../shared/eval/event_location_dev.jsonl
+    """
+    import json
+
+    from geomap.evaluation.events import evaluate_file
+
+    score = evaluate_file(Path(gold))
+    if as_json:
+        click.echo(json.dumps(score.as_dict(), indent=1))
+    else:
+        for key, value in score.as_dict().items():
+            click.echo(f"{key:<28}{value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning geomap errors into one line and exit 1."""
+    try:
+        cli.main(args=argv, prog_name="geomap", standalone_mode=False)
+    except click.exceptions.Abort:
+        _log("geomap: aborted")
+        return 130
+    except click.ClickException as err:
+        err.show(file=sys.stderr)
+        return err.exit_code
+    except GeomapError as err:
+        _log(f"geomap: error: {err}")
+        return 1
+    except BrokenPipeError:
+        # the reader went away (geomap places … | head); not an error of ours
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+    except KeyboardInterrupt:
+        _log("geomap: interrupted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
