@@ -33,29 +33,34 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "model"
 MODEL_PATH = MODEL_DIR / "recogniser.json"
 RESOLVER_PATH = MODEL_DIR / "resolver.json"
 
-_TOKEN = re.compile(r"(?:[A-Z][a-z]{0,2}\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*\.?")
-_POSSESSIVE = ("'s", "’s", "'", "’")
+# dotted abbreviations (U.S., W.Va.) keep their periods; "Iran's" splits before the s
+_TOKEN = re.compile(r"(?:[A-Z][a-z]{0,2}\.){2,}|[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")
 MAX_TOKENS = 7
+MAX_SENSES = 40
 # lower-case words that may sit inside a place name ("Bay of Pigs", "Dar es Salaam")
 _CONNECTORS = frozenset(
     "of the de del la las los le les al el du des da do di upon on and y e sur am an der bin"
     " es".split()
 )
+_UPPER = re.compile(r"[A-ZÀ-Þ]")
+_LOWER = re.compile(r"[a-zß-ÿ]")
 _SENTENCE_END = frozenset(".!?\n\"“”:;")
-# dotted abbreviations a sentence may end on without ending the name before them
-_ABBREV_DOT = re.compile(r"^(?:[A-Z][a-z]{0,3}|[A-Z])\.$")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    start: int
-    end: int
-    text: str
-    key: str
+class Tokens:
+    """An article's words as parallel lists (one object per article, not per word)."""
 
-    @property
-    def capitalised(self) -> bool:
-        return self.text[:1].isupper()
+    __slots__ = ("caps", "ends", "keys", "starts", "words")
+
+    def __init__(self, starts: list[int], ends: list[int], words: list[str], keys: list[str]):
+        self.starts = starts
+        self.ends = ends
+        self.words = words
+        self.keys = keys
+        self.caps = [w[0].isupper() for w in words]
+
+    def __len__(self) -> int:
+        return len(self.words)
 
 
 @dataclass(slots=True)
@@ -72,34 +77,36 @@ class Candidate:
     score: float = 0.0
 
 
-def tokenize(text: str) -> list[Token]:
-    """Word tokens with offsets; possessives and sentence periods are cut off.
+def tokenize(text: str) -> Tokens:
+    """Words with offsets; possessives and periods stay outside the words.
 
-    >>> [t.text for t in tokenize("Iran’s strike on U.S. bases in Erbil.")]
-    ['Iran', 'strike', 'on', 'U.S.', 'bases', 'in', 'Erbil']
+    >>> tokenize("Iran’s strike on U.S. bases in Erbil.").words
+    ['Iran', 's', 'strike', 'on', 'U.S.', 'bases', 'in', 'Erbil']
     """
-    tokens = []
-    for m in _TOKEN.finditer(text):
-        word, start, end = m.group(), m.start(), m.end()
-        if word.endswith(".") and not _ABBREV_DOT.match(word) and "." not in word[:-1]:
-            word, end = word[:-1], end - 1
-        for suffix in _POSSESSIVE:
-            if word.endswith(suffix) and len(word) > len(suffix) + 1:
-                word, end = word[: -len(suffix)], end - len(suffix)
-                break
-        tokens.append(Token(start, end, word, normalise(word)))
-    return tokens
+    matches = list(_TOKEN.finditer(text))
+    words = [m.group() for m in matches]
+    cache = _KEYS
+    if len(cache) > 200_000:  # bound the memo on endless streams
+        cache.clear()
+    keys = [cache.get(w) or cache.setdefault(w, normalise(w)) for w in words]
+    return Tokens([m.start() for m in matches], [m.end() for m in matches], words, keys)
 
 
-def _joinable(text: str, left: Token, right: Token) -> bool:
-    gap = text[left.end : right.start]
+_KEYS: dict[str, str] = {}
+
+
+def _joinable(text: str, tokens: Tokens, left: int) -> bool:
+    gap = text[tokens.ends[left] : tokens.starts[left + 1]]
     if gap in (" ", "-", "‐"):
         return True
     # "St. Louis", "Ft. Worth": the period belongs to the abbreviation
-    return gap == ". " and len(left.text) <= 3 and left.capitalised
+    return gap == ". " and len(tokens.words[left]) <= 3 and tokens.caps[left]
 
 
 def _shape_ok(kind: NameKind, surface: str) -> bool:
+    if kind in (NameKind.NAME, NameKind.ALT):
+        # "UN", "PA": a short word in capitals is an acronym, not the town Un
+        return not (len(surface) <= 3 and surface.isupper())
     if kind is NameKind.ABBR:
         return surface.replace(".", "").isupper()
     if kind is NameKind.DOTTED:
@@ -108,48 +115,48 @@ def _shape_ok(kind: NameKind, surface: str) -> bool:
     return True
 
 
-def candidates(text: str, gazetteer: Gazetteer, tokens: list[Token] | None = None) -> list[Candidate]:
+def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) -> list[Candidate]:
     """Longest gazetteer matches over capitalised token runs, left to right, no overlaps."""
     tokens = tokenize(text) if tokens is None else tokens
+    caps, keys_, starts, ends_ = tokens.caps, tokens.keys, tokens.starts, tokens.ends
     found: list[Candidate] = []
     n = len(tokens)
     i = 0
     while i < n:
-        tok = tokens[i]
-        if not tok.capitalised:
+        if not caps[i]:
             i += 1
             continue
         # the run of tokens a name starting here may span
-        keys = [tok.key]
-        ends = [i]
+        keys = [keys_[i]]
         j = i
-        while j + 1 < n and len(keys) < MAX_TOKENS and _joinable(text, tokens[j], tokens[j + 1]):
-            nxt = tokens[j + 1]
-            if not (nxt.capitalised or nxt.key in _CONNECTORS):
+        while j + 1 < n and len(keys) < MAX_TOKENS and _joinable(text, tokens, j):
+            if not (caps[j + 1] or keys_[j + 1] in _CONNECTORS):
                 break
-            keys.append(nxt.key)
-            ends.append(j + 1)
+            keys.append(keys_[j + 1])
             j += 1
-        joined = " ".join(keys)
         best: Candidate | None = None
-        for key in sorted(gazetteer.prefixes(joined), key=len, reverse=True):
-            if len(key) < len(joined) and joined[len(key)] != " ":
-                continue  # a prefix that stops inside a word
-            last = ends[key.count(" ")]
-            if not tokens[last].capitalised:
+        # longest first; keys join whole tokens, so a match never ends inside a word
+        for n_tok in range(len(keys), 0, -1):
+            key = " ".join(keys[:n_tok])
+            if not gazetteer.has(key):
+                continue
+            last = i + n_tok - 1
+            if not caps[last]:
                 continue  # never end a name on a connector
-            surface = text[tok.start : tokens[last].end]
+            end = ends_[last]
             # a dotted abbreviation keeps its period: "Tenn."
-            if text[tokens[last].end : tokens[last].end + 1] == "." and not surface.endswith("."):
-                dotted = surface + "."
+            if text[end : end + 1] == "." and not text[end - 1 : end] == ".":
+                dotted_end = end + 1
             else:
-                dotted = surface
-            matches = [
-                m for m in gazetteer.matches(key) if _shape_ok(m.kind, dotted)
-            ]
+                dotted_end = end
+            dotted = text[starts[i] : dotted_end]
+            matches = [m for m in gazetteer.matches(key) if _shape_ok(m.kind, dotted)]
             if matches:
-                end = tokens[last].end + (len(dotted) - len(surface))
-                best = Candidate(i, last, Span(tok.start, end), text[tok.start : end], key, matches)
+                if any(m.kind is NameKind.DOTTED for m in matches):
+                    # "Kan." is Kansas's abbreviation, not an alias of some town Kan
+                    end = dotted_end
+                    matches = [m for m in matches if m.kind is NameKind.DOTTED]
+                best = Candidate(i, last, Span(starts[i], end), text[starts[i] : end], key, matches)
                 break
         if best is not None:
             found.append(best)
@@ -184,6 +191,16 @@ _LOCATIVE = frozenset(
 )
 
 
+_TYPE_ORDER = (
+    PlaceType.COUNTRY, PlaceType.CONTINENT, PlaceType.REGION, PlaceType.ADMIN1,
+    PlaceType.WATER, PlaceType.CITY, PlaceType.ADMIN2, PlaceType.FACILITY,
+)
+_COMPASS = frozenset(
+    "north south east west northern southern eastern western central northeast northwest"
+    " southeast southwest midwest upper lower greater".split()
+)
+
+
 def _pop_bin(population: int) -> str:
     if population <= 0:
         return "0"
@@ -191,10 +208,9 @@ def _pop_bin(population: int) -> str:
 
 
 def _features(
-    cand: Candidate, tokens: list[Token], text: str, gazetteer: Gazetteer, doc: _DocContext
+    cand: Candidate, tokens: Tokens, text: str, gazetteer: Gazetteer, doc: _DocContext
 ) -> dict[str, float]:
     f: dict[str, float] = {"bias": 1.0}
-    first, last = tokens[cand.first], tokens[cand.last]
     kinds = {m.kind for m in cand.matches}
     best_kind = min(kinds)
     f[f"kind={best_kind.name}"] = 1.0
@@ -204,40 +220,52 @@ def _features(
     top_pop = max(gazetteer.population(m.index) for m in cand.matches)
     f[f"pop={_pop_bin(top_pop)}"] = 1.0
     zipf = cand.matches[0].zipf
-    f[f"zipf={min(7, int(zipf))}"] = 1.0
+    zbin = min(7, int(zipf))
+    f[f"zipf={zbin}"] = 1.0
+    # crossed cues a linear model cannot form itself
+    f[f"kind={best_kind.name}|zipf={zbin}"] = 1.0
+    top_type = min(types, key=_TYPE_ORDER.index)
+    f[f"type={top_type.value}|pop={_pop_bin(top_pop)}"] = 1.0
+    if cand.key in doc.lower_words:
+        f["lower_elsewhere"] = 1.0
+    if cand.key in _COMPASS:
+        f["compass"] = 1.0
     f["ntok"] = min(4, cand.last - cand.first + 1) / 4
     surface = cand.text
     if surface.isupper() and len(surface) > 1:
         f["allcaps"] = 1.0
-        if doc.caps_line(first.start):
+        if doc.caps_line(cand.span.start):
             f["caps_line"] = 1.0
-    prev = tokens[cand.first - 1] if cand.first > 0 else None
-    nxt = tokens[cand.last + 1] if cand.last + 1 < len(tokens) else None
-    gap_before = text[prev.end : first.start] if prev else "\n"
-    sentence_start = (
-        prev is None
-        or any(c in _SENTENCE_END for c in gap_before)
-        or (prev.text.endswith(".") and prev.key not in _TITLES)
-    )
+    keys, caps = tokens.keys, tokens.caps
+    p = cand.first - 1
+    nx = cand.last + 1
+    gap_before = text[tokens.ends[p] : cand.span.start] if p >= 0 else "\n"
+    if p < 0:
+        sentence_start = True
+    elif "." in gap_before:
+        # "Mr. Jordan" and "J. Smith" go on; "… in Erbil. Jordan …" starts anew
+        sentence_start = keys[p] not in _TITLES and len(tokens.words[p]) > 1
+    else:
+        sentence_start = any(c in _SENTENCE_END for c in gap_before)
     if sentence_start:
         f["sent_start"] = 1.0
-    elif prev is not None:
-        pk = prev.key
+    else:
+        pk = keys[p]
         if pk in _LOCATIVE:
             f["prev_loc"] = 1.0
         if pk in _TITLES:
             f["prev_title"] = 1.0
-        if prev.capitalised and gap_before in (" ", "-"):
+        if caps[p] and gap_before in (" ", "-"):
             f["prev_cap"] = 1.0
-            if prev.key in doc.person_words:
+            if pk in doc.person_words:
                 f["prev_person"] = 1.0
         f[f"prev={pk}"] = 1.0
         if "," in gap_before:
             f["comma_before"] = 1.0
-    gap_after = text[cand.span.end : nxt.start] if nxt else "\n"
-    if nxt is not None:
-        nk = nxt.key
-        if gap_after in (" ", "-") and nxt.capitalised:
+    if nx < len(tokens):
+        gap_after = text[cand.span.end : tokens.starts[nx]]
+        nk = keys[nx]
+        if gap_after in (" ", "-") and caps[nx]:
             f["next_cap"] = 1.0
             if nk in _ORG_WORDS:
                 f["next_org"] = 1.0
@@ -247,14 +275,16 @@ def _features(
             f[f"next={nk}"] = 1.0
         if gap_after.startswith(","):
             f["comma_after"] = 1.0
-            if nxt.capitalised:
+            if caps[nx]:
                 f["comma_cap_after"] = 1.0
     if cand.key in doc.person_keys:
         f["person_elsewhere"] = 1.0
     count = doc.key_counts[cand.key]
     if count > 1:
         f["repeated"] = 1.0
-    if best_kind is NameKind.DEMONYM and nxt is not None and nxt.capitalised:
+    if f.get("prev_cap") and f.get("next_cap"):
+        f["inside_run"] = 1.0
+    if best_kind is NameKind.DEMONYM and nx < len(tokens) and caps[nx]:
         f["demonym_before_cap"] = 1.0
     if cand.key in doc.in_title:
         f["in_title"] = 1.0
@@ -264,28 +294,38 @@ def _features(
 class _DocContext:
     """Article-wide cues: person names seen in the text, repeated keys, all-caps lines."""
 
-    def __init__(self, text: str, tokens: list[Token], cands: list[Candidate]) -> None:
+    def __init__(self, text: str, tokens: Tokens, cands: list[Candidate]) -> None:
         self.text = text
+        self._caps: dict[int, bool] = {}
         self.key_counts = Counter(c.key for c in cands)
         self.person_words: set[str] = set()
         self.person_keys: set[str] = set()
-        for i, tok in enumerate(tokens[:-1]):
+        keys, caps = tokens.keys, tokens.caps
+        n = len(tokens)
+        for i, key in enumerate(keys):
             # "President Donald Trump", "Mr. Jordan": the capitalised words after a title
-            if tok.key in _TITLES and tok.capitalised:
+            if key in _TITLES and caps[i]:
                 j = i + 1
-                while j < len(tokens) and tokens[j].capitalised and j - i <= 3:
-                    self.person_words.add(tokens[j].key)
-                    self.person_keys.add(tokens[j].key)
+                while j < n and caps[j] and j - i <= 3:
+                    self.person_words.add(keys[j])
+                    self.person_keys.add(keys[j])
                     j += 1
+        # words the article also writes in lower case are less likely names
+        self.lower_words = {k for k, c in zip(keys, caps, strict=True) if not c}
         first_line = text.split("\n", 1)[0]
         self.in_title = {normalise(w) for w in first_line.split()} if len(first_line) < 200 else set()
 
     def caps_line(self, offset: int) -> bool:
+        """Whether the line holding ``offset`` is mostly capitals (a shouted headline)."""
         start = self.text.rfind("\n", 0, offset) + 1
-        end = self.text.find("\n", offset)
-        line = self.text[start : end if end >= 0 else len(self.text)]
-        letters = [c for c in line if c.isalpha()]
-        return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8
+        known = self._caps.get(start)
+        if known is None:
+            end = self.text.find("\n", offset)
+            line = self.text[start : end if end >= 0 else len(self.text)]
+            upper = len(_UPPER.findall(line))
+            lower = len(_LOWER.findall(line))
+            known = self._caps[start] = upper > 4 * lower
+        return known
 
 
 class Recogniser:
@@ -326,22 +366,15 @@ _TYPE_PRIOR = {
 }
 
 
-def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1 = map(math.radians, a)
-    lat2, lon2 = map(math.radians, b)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
-
-
 def _prior(gazetteer: Gazetteer, m: NameMatch) -> float:
     score = _TYPE_PRIOR[gazetteer.place_type(m.index)]
     score += 0.45 * math.log10(1 + gazetteer.population(m.index))
     if m.kind is NameKind.NAME:
         score += 0.6
     return score
+
+
+_LOCAL_TYPES = frozenset({PlaceType.CITY, PlaceType.ADMIN2, PlaceType.FACILITY})
 
 
 class _ResolveContext:
@@ -367,7 +400,15 @@ class _ResolveContext:
                 elif t is PlaceType.ADMIN1:
                     self.named_admin1.add(gazetteer.admin1(m.index))
         self.focus = self.countries.most_common(1)[0][0] if self.countries else None
-        self.anchors = [(key, gazetteer.latlon(i)) for key, i in self.default.items()]
+        # places whose sense is clear pin the article's geography down
+        self.anchors = []
+        self.anchor_admin1: Counter[str] = Counter()
+        for cand in kept:
+            if cand.key in self.default and len({m.index for m in cand.matches}) == 1:
+                i = cand.matches[0].index
+                if gazetteer.place_type(i) in _LOCAL_TYPES:
+                    self.anchors.append((cand.key, gazetteer.latlon(i)))
+                    self.anchor_admin1[gazetteer.admin1(i)] += 1
 
 
 def _entry_features(
@@ -377,6 +418,8 @@ def _entry_features(
     ctx: _ResolveContext,
     qualifier: tuple[str, str | None] | None,
     max_pop: int,
+    single_country: bool,
+    has_name: bool,
 ) -> dict[str, float]:
     i = m.index
     t = gazetteer.place_type(i)
@@ -391,8 +434,12 @@ def _entry_features(
     }
     if pop == max_pop and pop > 0:
         f["r_most_populous"] = 1.0
+    if gazetteer.is_capital(i):
+        f["r_capital"] = 1.0
+    if m.kind is not NameKind.NAME and has_name:
+        f["r_alias_beside_name"] = 1.0  # Rogers Park is also "Rogersville"; Rogersville is not
     if cc:
-        own = ctx.countries[cc] - (1 if len({gazetteer.country_code(x.index) for x in cand.matches}) == 1 else 0)
+        own = ctx.countries[cc] - (1 if single_country else 0)
         if own > 0:
             f["r_country_evidence"] = min(1.0, own / 3)
         if cc in ctx.named_countries and t is not PlaceType.COUNTRY:
@@ -403,16 +450,25 @@ def _entry_features(
             f["r_us"] = 1.0
     if a1 and a1 in ctx.named_admin1 and t is not PlaceType.ADMIN1:
         f["r_admin1_named"] = 1.0
+    if a1 and ctx.anchor_admin1[a1]:
+        f["r_admin1_shared"] = 1.0
+    f[f"r_type={t.value}|{'focus' if cc and cc == ctx.focus else 'other'}"] = 1.0
     if qualifier is not None:
         q_cc, q_a1 = qualifier
         if cc == q_cc:
             f["r_qualifier_country"] = 1.0
         if q_a1 and a1 == q_a1:
             f["r_qualifier_admin1"] = 1.0
-    if t in (PlaceType.CITY, PlaceType.ADMIN2, PlaceType.FACILITY):
-        here = gazetteer.latlon(i)
+    if t in _LOCAL_TYPES:
+        lat, lon = gazetteer.latlon(i)
+        # equirectangular distance: ample for 50/200/1000 km bins, and cheap
+        coslat = math.cos(math.radians(lat))
         nearest = min(
-            (_haversine_km(here, p) for key, p in ctx.anchors if key != cand.key),
+            (
+                111.2 * math.hypot(p[0] - lat, ((p[1] - lon + 180) % 360 - 180) * coslat)
+                for key, p in ctx.anchors
+                if key != cand.key
+            ),
             default=math.inf,
         )
         if nearest < 50:
@@ -452,9 +508,16 @@ def entry_features(
     out = []
     for pos, cand in enumerate(kept):
         qualifier = _qualifier(pos, kept, text, gazetteer)
-        max_pop = max(gazetteer.population(m.index) for m in cand.matches)
+        matches = cand.matches
+        if len(matches) > MAX_SENSES:
+            # hundreds of hamlets share some names; the prior keeps every plausible sense
+            matches = sorted(matches, key=lambda m: -_prior(gazetteer, m))[:MAX_SENSES]
+        max_pop = max(gazetteer.population(m.index) for m in matches)
+        single = len({gazetteer.country_code(m.index) for m in matches}) == 1
+        has_name = any(m.kind is NameKind.NAME for m in matches)
         out.append([
-            (m, _entry_features(cand, m, gazetteer, ctx, qualifier, max_pop)) for m in cand.matches
+            (m, _entry_features(cand, m, gazetteer, ctx, qualifier, max_pop, single, has_name))
+            for m in matches
         ])
     return out
 
@@ -497,7 +560,7 @@ def _qualifier(
 
 def analyse(
     text: str, gazetteer: Gazetteer, recogniser: Recogniser | None = None
-) -> tuple[list[Token], list[Candidate]]:
+) -> tuple[Tokens, list[Candidate]]:
     """Tokens and scored candidates (``features`` and ``score`` filled in)."""
     tokens = tokenize(text)
     cands = candidates(text, gazetteer, tokens)

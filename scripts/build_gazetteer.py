@@ -242,11 +242,13 @@ def build_entries(npm: dict[str, Path]) -> tuple[list[Entry], dict[str, dict]]:
         for alt in (p.get("name_alt") or "").split("|"):
             alt = alt.strip()
             if alt.endswith(".") and cc == "US":
-                e.add(alt, NameKind.DOTTED)
+                e.add(alt, NameKind.ABBR if alt.replace(".", "").isupper() else NameKind.DOTTED)
             elif not (alt.isupper() and len(alt) <= 3):
                 e.add(alt)
         if cc == "US" and p.get("abbrev"):
-            e.add(p["abbrev"], NameKind.DOTTED)
+            # "S.C." counts only in capitals, "Tenn." only with its period
+            abbrev = p["abbrev"]
+            e.add(abbrev, NameKind.ABBR if abbrev.replace(".", "").isupper() else NameKind.DOTTED)
         admin1_index[code] = len(entries)
         entries.append(e)
 
@@ -335,7 +337,7 @@ def _demonym_words(text: str | None) -> list[str]:
     words = []
     for part in text.replace(";", ",").split(","):
         part = part.split("(")[0].strip()
-        if part and " " not in part:
+        if part and len(part.split()) <= 3:
             words.append(part)
     return words
 

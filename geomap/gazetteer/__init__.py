@@ -65,6 +65,7 @@ class Gazetteer:
         self.path = Path(path or os.environ.get("GEOMAP_GAZETTEER") or DEFAULT_PATH)
         self._trie: marisa_trie.RecordTrie | None = None
         self._places: dict[int, Place] = {}
+        self._has: dict[str, bool] = {}
 
     # -- loading --------------------------------------------------------------
 
@@ -178,9 +179,14 @@ class Gazetteer:
         """Records behind an already normalised key; empty when none."""
         return [NameMatch(i, NameKind(k), z / 10) for i, k, z in self._require().get(key, ())]
 
-    def prefixes(self, key: str) -> list[str]:
-        """Keys in the index that are prefixes of ``key`` (for longest-match scans)."""
-        return self._require().prefixes(key)
+    def has(self, key: str) -> bool:
+        """Whether an already normalised key names anything (memoised: scans ask often)."""
+        known = self._has.get(key)
+        if known is None:
+            if len(self._has) > 500_000:
+                self._has.clear()
+            known = self._has[key] = key in self._require()
+        return known
 
     def lookup(self, name: str) -> list[Place]:
         """Places called ``name`` (any spelling), most populous first; empty if none."""
@@ -215,6 +221,16 @@ class Gazetteer:
         if info is None or info["capital"] is None:
             return None
         return self.place(info["capital"])
+
+    def is_capital(self, index: int) -> bool:
+        """Whether the entry is a national capital."""
+        return index in self._capital_indexes
+
+    @cached_property
+    def _capital_indexes(self) -> frozenset[int]:
+        return frozenset(
+            info["capital"] for info in self._countries.values() if info["capital"] is not None
+        )
 
     def countries(self) -> Iterator[Place]:
         for info in self._countries.values():
