@@ -171,7 +171,7 @@ def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) ->
 _TITLES = frozenset(
     "mr mrs ms miss dr sir president gen general sen senator rep gov governor mayor minister"
     " prime premier king queen prince princess pope rev lt col maj capt sgt ayatollah sheikh"
-    " judge justice chief secretary commander coach officer detective professor prof st"
+    " judge justice chief secretary commander coach officer detective professor prof"
     .split()
 )
 _ORG_WORDS = frozenset(
@@ -532,9 +532,35 @@ def resolve(
     for cand, options in zip(kept, entry_features(kept, text, gazetteer), strict=True):
         if cand.key not in by_key:  # one sense per article
             best = max(options, key=lambda o: res.score(o[1]), default=None)
-            by_key[cand.key] = best[0].index if best else None
+            index = best[0].index if best else None
+            if index is not None and gazetteer.place_type(index) is PlaceType.ADMIN1:
+                index = _seat_city(cand, index, text, gazetteer)
+            by_key[cand.key] = index
         choice.append(by_key[cand.key])
     return choice
+
+
+_ADMIN_WORDS = re.compile(
+    r"\s*(?:,\s*(?:a|the)\s+)?(?:province|governorate|state|region|county|oblast|district|prefecture)",
+    re.IGNORECASE,
+)
+
+
+def _seat_city(cand: Candidate, admin1: int, text: str, gazetteer: Gazetteer) -> int:
+    """Erbil, Baghdad, Tehran: a province named after its dominant seat means the city,
+    unless the text says it is the province ("Erbil, a province …", "Tehran province")."""
+    if _ADMIN_WORDS.match(text, cand.span.end):
+        return admin1
+    code = gazetteer.admin1(admin1)
+    cities = [
+        m.index for m in cand.matches
+        if gazetteer.place_type(m.index) is PlaceType.CITY and gazetteer.admin1(m.index) == code
+    ]
+    city = max(cities, key=gazetteer.population, default=admin1)
+    # only a seat that holds most of its province's people stands for it (not New York)
+    if 2 * gazetteer.population(city) >= gazetteer.population(admin1):
+        return city
+    return admin1
 
 
 def _qualifier(
@@ -569,7 +595,13 @@ def analyse(
     for cand in cands:
         cand.features = _features(cand, tokens, text, gazetteer, doc)
         cand.score = rec.probability(cand.features)
+        if "prev_title" in cand.features and "next_cap" in cand.features:
+            # "Gen. Jordan Hill", "President Obama Smith": a title starts a person's name
+            cand.score *= 0.3
     return tokens, cands
+
+
+_VIA = {NameKind.DEMONYM: "demonym", NameKind.ABBR: "abbreviation", NameKind.DOTTED: "abbreviation"}
 
 
 def find_places(
@@ -591,8 +623,8 @@ def find_places(
     chosen = resolve(kept, article.text, gaz, resolver)
     out = []
     for cand, index in zip(kept, chosen, strict=True):
-        via = {NameKind.DEMONYM: "demonym", NameKind.ABBR: "abbreviation",
-               NameKind.DOTTED: "abbreviation"}.get(min(m.kind for m in cand.matches), "name")
+        kind = next((m.kind for m in cand.matches if m.index == index), NameKind.NAME)
+        via = _VIA.get(kind, "name")
         out.append(
             PlaceMention(
                 article_id=article.article_id,

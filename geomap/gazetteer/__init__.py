@@ -189,12 +189,15 @@ class Gazetteer:
         return known
 
     def lookup(self, name: str) -> list[Place]:
-        """Places called ``name`` (any spelling), most populous first; empty if none."""
-        seen: dict[int, Place] = {}
+        """Places called ``name``: own names before aliases, then countries and regions
+        before towns, then the most populous; empty if none."""
+        ranked = []
         for match in self.matches(normalise(name)):
             if match.kind is not NameKind.DEMONYM:
-                seen.setdefault(match.index, self.place(match.index))
-        return sorted(seen.values(), key=lambda p: (-_TYPE_RANK[p.place_type], -p.population))
+                place = self.place(match.index)
+                ranked.append((match.kind is not NameKind.NAME, -_TYPE_RANK[place.place_type],
+                               -place.population, match.index, place))
+        return [r[-1] for r in sorted(ranked)]
 
     def demonym(self, word: str) -> list[Place]:
         """Places a demonym or adjective refers to (Iranian -> Iran); empty if none."""
