@@ -1,0 +1,86 @@
+"""Accuracy and speed of `geomap places` on the toponym corpora.
+
+    python benchmarks/bench_places.py [--eval-dir ../shared/eval] [--runs 3]
+
+Prints, per corpus: recognition P/R/F1, e2e161, cond161, mean/median error km (the
+README's metric, shipped models, in-sample), the document-level cross-validated
+figures recorded by scripts/train_recogniser.py, and the throughput of the real
+command `geomap places CORPUS.jsonl > /dev/null` pinned to one core: words divided by
+(median wall time on the corpus - median wall time on a one-line input), so the
+start-up (interpreter, imports, gazetteer load) is reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from geomap.evaluation.places import evaluate_corpus  # noqa: E402
+from geomap.places import RESOLVER_PATH  # noqa: E402
+
+
+def _geomap_cmd() -> list[str]:
+    exe = shutil.which("geomap")
+    base = [exe] if exe else [sys.executable, "-m", "geomap.cli"]
+    # one core, as the target says
+    return (["taskset", "-c", "0"] if shutil.which("taskset") else []) + base
+
+
+def _wall(args: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    corpora = [args.eval_dir / "lgl.jsonl", args.eval_dir / "geowebnews.jsonl"]
+    cv = json.loads(RESOLVER_PATH.read_text()).get("cross_validated", {}).get("end_to_end", {})
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tiny = Path(tmp) / "tiny.jsonl"
+        tiny.write_text(json.dumps({"id": "t", "text": "Shelling hit Erbil."}) + "\n")
+        startup = _wall([*_geomap_cmd(), "places", str(tiny)], args.runs)
+
+    header = (f"{'corpus':<12}{'':>6}{'P':>7}{'R':>7}{'F1':>7}{'e2e161':>8}{'cond161':>8}"
+              f"{'mean km':>9}{'med km':>8}{'words/s':>10}")
+    print(header)
+    for path in corpora:
+        result = evaluate_corpus(path)
+        wall = _wall([*_geomap_cmd(), "places", str(path)], args.runs)
+        wps = result.words / max(1e-9, wall - startup)
+        for label, s in (("in", result.score.as_dict()), ("cv", cv.get(path.stem))):
+            if not s:
+                continue
+            print(f"{path.stem:<12}{label:>6}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
+                  f"{s['e2e161']:>8.3f}{s['cond161']:>8.3f}{s['mean_km']:>9.0f}{s['median_km']:>8.1f}"
+                  f"{wps if label == 'in' else float('nan'):>10,.0f}")
+        print(f"{'':<12}words={result.words:,} command wall={wall:.2f}s (median of {args.runs}), "
+              f"in-process words/s={result.words_per_second:,.0f}")
+    print(f"start-up (interpreter + imports + gazetteer load, one-line input): {startup:.2f}s; "
+          f"gazetteer load alone: {result.load_seconds:.2f}s" if 'result' in dir() else "")
+    print("in = shipped models; cv = 5-fold document-level cross-validation "
+          "(scripts/train_recogniser.py); words/s = command on one core, start-up excluded")
+    if os.environ.get("CI"):
+        return
+
+
+if __name__ == "__main__":
+    main()
