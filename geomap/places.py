@@ -374,6 +374,8 @@ def _prior(gazetteer: Gazetteer, m: NameMatch) -> float:
     return score
 
 
+_NONE: frozenset[str] = frozenset()
+_NAME = NameKind.NAME  # enum members are slow to reach through the class in hot loops
 _LOCAL_TYPES = frozenset({PlaceType.CITY, PlaceType.ADMIN2, PlaceType.FACILITY})
 
 
@@ -382,8 +384,9 @@ class _ResolveContext:
 
     def __init__(self, kept: Sequence[Candidate], gazetteer: Gazetteer) -> None:
         self.countries: Counter[str] = Counter()  # keys whose every sense lies in one country
-        self.named_countries: set[str] = set()  # countries named as such
-        self.named_admin1: set[str] = set()
+        # countries and admin-1 regions named as such, with the keys that name them
+        self.named_countries: dict[str, set[str]] = defaultdict(set)
+        self.named_admin1: dict[str, set[str]] = defaultdict(set)
         self.default: dict[str, int] = {}  # key -> its prior-best entry
         for cand in kept:
             if cand.key in self.default:
@@ -396,9 +399,17 @@ class _ResolveContext:
             for m in cand.matches:
                 t = gazetteer.place_type(m.index)
                 if t is PlaceType.COUNTRY:
-                    self.named_countries.add(gazetteer.country_code(m.index))
+                    self.named_countries[gazetteer.country_code(m.index)].add(cand.key)
                 elif t is PlaceType.ADMIN1:
-                    self.named_admin1.add(gazetteer.admin1(m.index))
+                    self.named_admin1[gazetteer.admin1(m.index)].add(cand.key)
+        # for each admin-1 region, the names that have some sense inside it: several
+        # different names agreeing on one region is strong evidence (Alexandria, Pineville)
+        self.admin1_keys: dict[str, set[str]] = defaultdict(set)
+        for cand in kept:
+            for m in cand.matches[:MAX_SENSES]:
+                a1 = gazetteer.admin1(m.index)
+                if a1:
+                    self.admin1_keys[a1].add(cand.key)
         self.focus = self.countries.most_common(1)[0][0] if self.countries else None
         # places whose sense is clear pin the article's geography down
         self.anchors = []
@@ -442,16 +453,21 @@ def _entry_features(
         own = ctx.countries[cc] - (1 if single_country else 0)
         if own > 0:
             f["r_country_evidence"] = min(1.0, own / 3)
-        if cc in ctx.named_countries and t is not PlaceType.COUNTRY:
+        # evidence must come from another name: "Washington" does not vouch for itself
+        if t is not PlaceType.COUNTRY and ctx.named_countries.get(cc, _NONE) - {cand.key}:
             f["r_country_named"] = 1.0
         if cc == ctx.focus:
             f["r_focus"] = 1.0
         if cc == "US":
             f["r_us"] = 1.0
-    if a1 and a1 in ctx.named_admin1 and t is not PlaceType.ADMIN1:
+    if a1 and t is not PlaceType.ADMIN1 and ctx.named_admin1.get(a1, _NONE) - {cand.key}:
         f["r_admin1_named"] = 1.0
     if a1 and ctx.anchor_admin1[a1]:
         f["r_admin1_shared"] = 1.0
+    if a1:
+        votes = len(ctx.admin1_keys.get(a1, _NONE) - {cand.key})
+        if votes:
+            f["r_admin1_votes"] = min(1.0, votes / 3)
     f[f"r_type={t.value}|{'focus' if cc and cc == ctx.focus else 'other'}"] = 1.0
     if qualifier is not None:
         q_cc, q_a1 = qualifier
@@ -502,23 +518,32 @@ def default_resolver() -> Resolver:
 
 def entry_features(
     kept: Sequence[Candidate], text: str, gazetteer: Gazetteer
-) -> list[list[tuple[NameMatch, dict[str, float]]]]:
-    """For each candidate, every entry behind it with its context features."""
+) -> dict[str, list[tuple[NameMatch, dict[str, float]]]]:
+    """For each distinct name key, every entry behind it with its context features.
+
+    One sense per article: all mentions of a key share one decision, and any of
+    them may carry the "X, Y" qualifier that settles it.
+    """
     ctx = _ResolveContext(kept, gazetteer)
-    out = []
+    qualifiers: dict[str, tuple[str, str | None] | None] = {}
+    first: dict[str, Candidate] = {}
     for pos, cand in enumerate(kept):
-        qualifier = _qualifier(pos, kept, text, gazetteer)
+        first.setdefault(cand.key, cand)
+        if qualifiers.get(cand.key) is None:
+            qualifiers[cand.key] = _qualifier(pos, kept, text, gazetteer)
+    out = {}
+    for key, cand in first.items():
         matches = cand.matches
         if len(matches) > MAX_SENSES:
             # hundreds of hamlets share some names; the prior keeps every plausible sense
             matches = sorted(matches, key=lambda m: -_prior(gazetteer, m))[:MAX_SENSES]
         max_pop = max(gazetteer.population(m.index) for m in matches)
         single = len({gazetteer.country_code(m.index) for m in matches}) == 1
-        has_name = any(m.kind is NameKind.NAME for m in matches)
-        out.append([
-            (m, _entry_features(cand, m, gazetteer, ctx, qualifier, max_pop, single, has_name))
+        has_name = any(m.kind is _NAME for m in matches)
+        out[key] = [
+            (m, _entry_features(cand, m, gazetteer, ctx, qualifiers[key], max_pop, single, has_name))
             for m in matches
-        ])
+        ]
     return out
 
 
@@ -527,17 +552,18 @@ def resolve(
 ) -> list[int | None]:
     """Choose one entry index for each kept candidate, using the article as context."""
     res = resolver if resolver is not None else default_resolver()
-    choice: list[int | None] = []
     by_key: dict[str, int | None] = {}
-    for cand, options in zip(kept, entry_features(kept, text, gazetteer), strict=True):
-        if cand.key not in by_key:  # one sense per article
+    for key, options in entry_features(kept, text, gazetteer).items():
+        if len(options) == 1:
+            index: int | None = options[0][0].index
+        else:
             best = max(options, key=lambda o: res.score(o[1]), default=None)
             index = best[0].index if best else None
-            if index is not None and gazetteer.place_type(index) is PlaceType.ADMIN1:
-                index = _seat_city(cand, index, text, gazetteer)
-            by_key[cand.key] = index
-        choice.append(by_key[cand.key])
-    return choice
+        if index is not None and gazetteer.place_type(index) is PlaceType.ADMIN1:
+            cand = next(c for c in kept if c.key == key)
+            index = _seat_city(cand, index, text, gazetteer)
+        by_key[key] = index
+    return [by_key[c.key] for c in kept]
 
 
 _ADMIN_WORDS = re.compile(

@@ -350,8 +350,14 @@ def _add_curated(entries: list[Entry], countries: dict) -> None:
         if kind == "alias":
             # aliases add names to an entry another source made: a country by code,
             # else the entry whose id the source column names
-            wanted = countries[cc]["entry"] if cc else _src.split()[-1]
-            target = next(e for e in entries if e.place_id == wanted)
+            if admin1:
+                target = next(
+                    e for e in entries
+                    if e.place_type is PlaceType.ADMIN1 and e.admin1 == admin1
+                )
+            else:
+                wanted = countries[cc]["entry"] if cc else _src.split()[-1]
+                target = next(e for e in entries if e.place_id == wanted)
         else:
             target = Entry(place_id, name, PlaceType(kind), float(lat), float(lon),
                            country_code=cc, admin1=admin1, population=int(population or 0))
@@ -362,7 +368,10 @@ def _add_curated(entries: list[Entry], countries: dict) -> None:
         for dem in filter(None, dems.split("|")):
             target.add(dem.strip(), NameKind.DEMONYM)
         for abbr in filter(None, abbrs.split("|")):
-            target.add(abbr.strip(), NameKind.ABBR)
+            abbr = abbr.strip()
+            # "S.C." counts only in capitals, "Tenn." only with its period
+            kind = NameKind.ABBR if abbr.replace(".", "").replace(" ", "").isupper() else NameKind.DOTTED
+            target.add(abbr, kind)
 
 
 def write(entries: list[Entry], countries: dict) -> dict[str, str]:

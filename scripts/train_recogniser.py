@@ -132,10 +132,11 @@ def main() -> None:
             options = entry_features(kept, doc.text, gaz)
             for gi, pi in match_spans([t.span for t in doc.toponyms], [c.span for c in kept]):
                 gold = doc.toponyms[gi].point
-                if gold is None or len(options[pi]) < 2:
+                senses = options[kept[pi].key]
+                if gold is None or len(senses) < 2:
                     continue
                 labelled = [(f, int(haversine_km(gold, gaz.place(m.index).point) <= 161))
-                            for m, f in options[pi]]
+                            for m, f in senses]
                 if not any(lab for _, lab in labelled) or all(lab for _, lab in labelled):
                     continue  # nothing to learn from this name
                 for f, lab in labelled:

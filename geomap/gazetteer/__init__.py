@@ -66,6 +66,7 @@ class Gazetteer:
         self._trie: marisa_trie.RecordTrie | None = None
         self._places: dict[int, Place] = {}
         self._has: dict[str, bool] = {}
+        self._matches: dict[str, list[NameMatch]] = {}
 
     # -- loading --------------------------------------------------------------
 
@@ -176,8 +177,16 @@ class Gazetteer:
     # -- names ----------------------------------------------------------------
 
     def matches(self, key: str) -> list[NameMatch]:
-        """Records behind an already normalised key; empty when none."""
-        return [NameMatch(i, NameKind(k), z / 10) for i, k, z in self._require().get(key, ())]
+        """Records behind an already normalised key; empty when none (memoised)."""
+        found = self._matches.get(key)
+        if found is None:
+            if len(self._matches) > 100_000:
+                self._matches.clear()
+            kinds = _KINDS
+            found = self._matches[key] = [
+                NameMatch(i, kinds[k], z / 10) for i, k, z in self._require().get(key, ())
+            ]
+        return found
 
     def has(self, key: str) -> bool:
         """Whether an already normalised key names anything (memoised: scans ask often)."""
@@ -245,6 +254,8 @@ def _numbers(typecode: str, blob: memoryview) -> array.array:
     values.frombytes(blob)
     return values
 
+
+_KINDS = tuple(NameKind)
 
 # more specific types rank first among equal names in lookup()
 _TYPE_RANK = {
