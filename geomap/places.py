@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -497,18 +497,79 @@ def _entry_features(
 
 
 class Resolver:
-    """Scores each entry behind a name in context; the best score wins."""
+    """Scores each entry behind a name in context; the best score wins.
 
-    def __init__(self, weights: dict[str, float]) -> None:
+    Two passes: ``weights`` rank senses from the article's cues; ``coherence``
+    weights (optional) re-rank them once every other name has a first choice,
+    adding how well each sense fits those choices (same region, nearby).
+    """
+
+    def __init__(self, weights: dict[str, float], coherence: dict[str, float] | None = None):
         self.weights = weights
+        self.coherence = coherence or {}
 
     @classmethod
     def load(cls, path: str | Path = RESOLVER_PATH) -> Resolver:
-        return cls(json.loads(Path(path).read_text())["weights"])
+        data = json.loads(Path(path).read_text())
+        return cls(data["weights"], data.get("coherence"))
 
     def score(self, features: dict[str, float]) -> float:
         w = self.weights
         return sum(w.get(k, 0.0) * v for k, v in features.items())
+
+    def score2(self, features: dict[str, float]) -> float:
+        w = self.coherence
+        return sum(w.get(k, 0.0) * v for k, v in features.items())
+
+
+def coherence_features(
+    options: dict[str, list[tuple[NameMatch, dict[str, float]]]],
+    first: dict[str, int | None],
+    gazetteer: Gazetteer,
+) -> dict[str, list[tuple[NameMatch, dict[str, float]]]]:
+    """Add to each sense how it fits the other names' first-pass choices."""
+    chosen = []
+    for key, index in first.items():
+        if index is not None:
+            chosen.append((key, gazetteer.latlon(index), gazetteer.admin1(index),
+                           gazetteer.country_code(index), gazetteer.place_type(index)))
+    out = {}
+    for key, senses in options.items():
+        if len(senses) < 2:
+            out[key] = senses
+            continue
+        others = [c for c in chosen if c[0] != key]
+        n = max(1, len(others))
+        rows = []
+        for m, f in senses:
+            g = dict(f)
+            lat, lon = gazetteer.latlon(m.index)
+            a1 = gazetteer.admin1(m.index)
+            cc = gazetteer.country_code(m.index)
+            coslat = math.cos(math.radians(lat))
+            same_a1 = same_cc = 0
+            nearest = math.inf
+            for _, (olat, olon), oa1, occ, otype in others:
+                if a1 and oa1 == a1:
+                    same_a1 += 1
+                if cc and occ == cc:
+                    same_cc += 1
+                if otype in _LOCAL_TYPES:
+                    d = 111.2 * math.hypot(olat - lat, ((olon - lon + 180) % 360 - 180) * coslat)
+                    nearest = min(nearest, d)
+            if m.index == first.get(key):
+                g["c_first_choice"] = 1.0  # lets the second pass keep what the first knew
+            if same_a1:
+                g["c_same_admin1"] = min(1.0, same_a1 / 3)
+            if same_cc * 2 > n:
+                g["c_country_majority"] = 1.0
+            if nearest < 50:
+                g["c_near50"] = 1.0
+            elif nearest < 200:
+                g["c_near200"] = 1.0
+            rows.append((m, g))
+        out[key] = rows
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -552,18 +613,29 @@ def resolve(
 ) -> list[int | None]:
     """Choose one entry index for each kept candidate, using the article as context."""
     res = resolver if resolver is not None else default_resolver()
-    by_key: dict[str, int | None] = {}
-    for key, options in entry_features(kept, text, gazetteer).items():
-        if len(options) == 1:
-            index: int | None = options[0][0].index
-        else:
-            best = max(options, key=lambda o: res.score(o[1]), default=None)
-            index = best[0].index if best else None
+    options = entry_features(kept, text, gazetteer)
+    by_key = _best(options, res.score)
+    if res.coherence:
+        by_key = _best(coherence_features(options, by_key, gazetteer), res.score2)
+    for key, index in by_key.items():
         if index is not None and gazetteer.place_type(index) is PlaceType.ADMIN1:
             cand = next(c for c in kept if c.key == key)
-            index = _seat_city(cand, index, text, gazetteer)
-        by_key[key] = index
+            by_key[key] = _seat_city(cand, index, text, gazetteer)
     return [by_key[c.key] for c in kept]
+
+
+def _best(
+    options: dict[str, list[tuple[NameMatch, dict[str, float]]]],
+    score: Callable[[dict[str, float]], float],
+) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for key, senses in options.items():
+        if len(senses) == 1:
+            out[key] = senses[0][0].index
+        else:
+            best = max(senses, key=lambda o: score(o[1]), default=None)
+            out[key] = best[0].index if best else None
+    return out
 
 
 _ADMIN_WORDS = re.compile(
@@ -583,8 +655,8 @@ def _seat_city(cand: Candidate, admin1: int, text: str, gazetteer: Gazetteer) ->
         if gazetteer.place_type(m.index) is PlaceType.CITY and gazetteer.admin1(m.index) == code
     ]
     city = max(cities, key=gazetteer.population, default=admin1)
-    # only a seat that holds most of its province's people stands for it (not New York)
-    if 2 * gazetteer.population(city) >= gazetteer.population(admin1):
+    # only a seat that holds much of its province's people stands for it
+    if 5 * gazetteer.population(city) >= 2 * gazetteer.population(admin1):
         return city
     return admin1
 

@@ -44,14 +44,16 @@ from geomap.places import (
     RESOLVER_PATH,
     Recogniser,
     Resolver,
+    _best,
     analyse,
+    coherence_features,
     entry_features,
     find_places,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ("lgl", "geowebnews")
-THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+THRESHOLDS = tuple(round(0.3 + 0.01 * i, 2) for i in range(31))
 MIN_PRECISION = 0.85
 
 
@@ -123,13 +125,18 @@ def main() -> None:
     ok = [t for t, v in by_threshold.items() if all(x["precision"] >= MIN_PRECISION for x in v.values())]
     threshold = float(max(ok or by_threshold, key=lambda t: sum(x["f1"] for x in by_threshold[t].values())))
 
-    # 2. resolver rows from the out-of-fold kept candidates
-    def resolver_rows(indexes):
+    # 2. resolver rows from the out-of-fold kept candidates; with first-pass weights,
+    #    the rows carry the coherence features of the second pass
+    def resolver_rows(indexes, first_pass=None):
         rows, labels = [], []
         for d in indexes:
             _, doc, cands = docs[d]
             kept = [c for c, p in zip(cands, oof[d], strict=True) if p >= threshold]
             options = entry_features(kept, doc.text, gaz)
+            if first_pass is not None:
+                options = coherence_features(
+                    options, _best(options, Resolver(first_pass).score), gaz
+                )
             for gi, pi in match_spans([t.span for t in doc.toponyms], [c.span for c in kept]):
                 gold = doc.toponyms[gi].point
                 senses = options[kept[pi].key]
@@ -144,7 +151,10 @@ def main() -> None:
                     labels.append(lab)
         return rows, labels
 
-    res_weights = [_fit(*resolver_rows(train), 1.0) for train, _ in folds]
+    res_weights = []
+    for train, _ in folds:
+        first = _fit(*resolver_rows(train), 1.0)
+        res_weights.append((first, _fit(*resolver_rows(train, first), 1.0)))
 
     # 3. end to end, each document by the models of the folds that did not see it
     fold_of = {d: k for k, (_, test) in enumerate(folds) for d in test}
@@ -152,7 +162,7 @@ def main() -> None:
     for d, (corpus, doc, _) in enumerate(docs):
         k = fold_of[d]
         mentions = find_places(Article(doc.doc_id, doc.text), gaz,
-                               Recogniser(rec_weights[k], threshold), Resolver(res_weights[k]))
+                               Recogniser(rec_weights[k], threshold), Resolver(*res_weights[k]))
         predicted = [Predicted(m.span, m.place.point if m.place else None) for m in mentions]
         totals[corpus].add(score_document(doc.toponyms, predicted))
     cross_validated = {c: s.as_dict() for c, s in totals.items()}
@@ -169,9 +179,11 @@ def main() -> None:
         "weights": _fit(*recogniser_rows(all_docs), args.C),
     }, indent=1) + "\n")
     # the shipped resolver learns from contexts kept by the out-of-fold recogniser
+    first = _fit(*resolver_rows(all_docs), 1.0)
     RESOLVER_PATH.write_text(json.dumps({
         "cross_validated": {"end_to_end": cross_validated, **meta},
-        "weights": _fit(*resolver_rows(all_docs), 1.0),
+        "weights": first,
+        "coherence": _fit(*resolver_rows(all_docs, first), 1.0),
     }, indent=1) + "\n")
     print(f"threshold {threshold}", file=sys.stderr)
 
