@@ -32,6 +32,7 @@ import json
 import math
 import os
 import re
+import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -262,57 +263,53 @@ def _encode_geometry(geometry: dict[str, Any]) -> list[list[list[int]]]:
 
 @dataclass(frozen=True)
 class _Basemap:
-    countries: list[list[list[list[int]]]]
-    admin1: list[list[list[list[int]]]]
-    admin1_country: list[str]  # adm0_a3 of each admin1 entry
-    admin1_tree: Any  # shapely.STRtree over admin-1 geometries
+    countries: str  # JSON text: every country's encoded polygons
+    admin1: dict[str, str]  # ISO 3166-1 alpha-2 -> comma-joined encoded admin-1 polygons
 
 
-def _read_geojson_gz(name: str) -> dict[str, Any]:
-    path = _BASEMAP_DIR / name
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError) as err:
-        raise GeomapError(
-            f"bundled basemap {path} cannot be read ({err}); expected the gzipped GeoJSON "
-            "built by scripts/build_basemap.py; fix: python scripts/build_basemap.py"
-        ) from err
+BASEMAP_CACHE = "basemap.render.json.gz"
 
 
 @functools.cache
 def _basemap() -> _Basemap:
-    """The Natural Earth basemap, loaded once per process."""
-    import shapely
+    """The Natural Earth basemap, pre-encoded at build time; loaded once per process.
 
-    countries = _read_geojson_gz("countries.geojson.gz")
-    admin1 = _read_geojson_gz("admin1.geojson.gz")
-    features = [f for f in admin1["features"] if f.get("geometry")]
-    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
-    return _Basemap(
-        countries=[
-            e for e in (_encode_geometry(f["geometry"]) for f in countries["features"]) if e
-        ],
-        admin1=[_encode_geometry(f["geometry"]) for f in features],
-        admin1_country=[f["properties"].get("adm0_a3") or "" for f in features],
-        admin1_tree=shapely.STRtree(geoms),
-    )
+    The shapes are stored as the JSON text the page reads, so rendering splices
+    text instead of parsing and re-encoding thousands of polygons per map.
+    """
+    path = _BASEMAP_DIR / BASEMAP_CACHE
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+        return _Basemap(countries=data["countries"], admin1=data["admin1"])
+    except (OSError, ValueError, KeyError) as err:
+        raise GeomapError(
+            f"bundled basemap {path} cannot be read ({err}); expected the file built by "
+            "scripts/build_basemap.py; fix: python scripts/build_basemap.py"
+        ) from err
 
 
-def _admin1_for(points: Sequence[LatLon], basemap: _Basemap) -> list[list[list[list[int]]]]:
-    """Admin-1 units of every country near a drawn point: detail only where it is read."""
-    if not points:
-        return []
-    import shapely
+def encode_basemap(countries: dict[str, Any], admin1: dict[str, Any]) -> dict[str, Any]:
+    """The render cache for two GeoJSON FeatureCollections (used by build_basemap.py)."""
+    dumps = functools.partial(json.dumps, separators=(",", ":"))
+    shapes = [e for e in (_encode_geometry(f["geometry"]) for f in countries["features"]) if e]
+    by_country: dict[str, list[str]] = {}
+    for f in admin1["features"]:
+        code = (f.get("properties") or {}).get("iso_a2") or ""
+        if not f.get("geometry") or len(code) != 2:
+            continue
+        geom = _encode_geometry(f["geometry"])
+        if geom:
+            by_country.setdefault(code, []).append(dumps(geom))
+    return {
+        "countries": dumps(shapes),
+        "admin1": {code: ",".join(parts) for code, parts in sorted(by_country.items())},
+    }
 
-    query = shapely.points([p.lon for p in points], [p.lat for p in points])
-    _, hits = basemap.admin1_tree.query_nearest(query, max_distance=_ADMIN1_NEAR_DEG)
-    wanted = {basemap.admin1_country[i] for i in hits} - {""}
-    return [
-        geom
-        for geom, country in zip(basemap.admin1, basemap.admin1_country, strict=True)
-        if country in wanted and geom
-    ]
+
+def _admin1_for(codes: set[str], basemap: _Basemap) -> str:
+    """Admin-1 units of the countries where something is drawn: detail only where it is read."""
+    return "[" + ",".join(t for c in sorted(codes) if (t := basemap.admin1.get(c))) + "]"
 
 
 # --- the data payload -------------------------------------------------------------------
@@ -709,10 +706,20 @@ def _build_html(
 ) -> str:
     payload = _build_payload(incidents, places)
     basemap = _basemap()
-    payload.data["basemap"] = {
-        "countries": basemap.countries,
-        "admin1": _admin1_for(payload.points, basemap),
-    }
+    codes = {p.place.country_code for p in places if p.place and p.place.country_code}
+    for incident in incidents:
+        if incident.location and incident.location.place:
+            codes.add(incident.location.place.country_code or "")
+        for actor in (incident.actor1, incident.actor2):
+            if actor and actor.origin:
+                codes.add(actor.origin.country_code or "")
+    # the shapes are spliced in as text after the rest is serialised; the marker is
+    # random so no article text can collide with it
+    marker = f"geomap-basemap-{secrets.token_hex(8)}"
+    payload.data["basemap"] = marker
+    basemap_json = (
+        f'{{"countries":{basemap.countries},"admin1":{_admin1_for(codes, basemap)}}}'
+    )
     payload.data["glyphs"] = {
         style.glyph: _glyph(style.glyph) for style in [*_EVENT_STYLES.values(), _OTHER_STYLE]
     } | {"origin": _glyph(_ORIGIN_GLYPH)}
@@ -747,7 +754,8 @@ def _build_html(
     figure.html.add_child(
         _Raw(
             '<script type="application/json" id="geomap-data">'
-            f"{_script_json(payload.data)}</script>"
+            + _script_json(payload.data).replace(f'"{marker}"', basemap_json)
+            + "</script>"
         ),
         name="geomap_data",
     )
