@@ -59,8 +59,10 @@ def main() -> None:
         tiny.write_text(json.dumps({"id": "t", "text": "Shelling hit Erbil."}) + "\n")
         startup = _wall([*_geomap_cmd(), "places", str(tiny)], args.runs)
 
-    header = (f"{'corpus':<12}{'':>6}{'P':>7}{'R':>7}{'F1':>7}{'e2e161':>8}{'cond161':>8}"
-              f"{'mean km':>9}{'med km':>8}{'words/s':>10}")
+    header = (
+        f"{'corpus':<12}{'':>6}{'P':>7}{'R':>7}{'F1':>7}{'e2e161':>8}{'cond161':>8}"
+        f"{'mean km':>9}{'med km':>8}{'words/s':>10}"
+    )
     print(header)
     for path in corpora:
         result = evaluate_corpus(path)
@@ -69,15 +71,25 @@ def main() -> None:
         for label, s in (("in", result.score.as_dict()), ("cv", cv.get(path.stem))):
             if not s:
                 continue
-            print(f"{path.stem:<12}{label:>6}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
-                  f"{s['e2e161']:>8.3f}{s['cond161']:>8.3f}{s['mean_km']:>9.0f}{s['median_km']:>8.1f}"
-                  f"{wps if label == 'in' else float('nan'):>10,.0f}")
-        print(f"{'':<12}words={result.words:,} command wall={wall:.2f}s (median of {args.runs}), "
-              f"in-process words/s={result.words_per_second:,.0f}")
-    print(f"start-up (interpreter + imports + gazetteer load, one-line input): {startup:.2f}s; "
-          f"gazetteer load alone: {result.load_seconds:.2f}s" if 'result' in dir() else "")
-    print("in = shipped models; cv = 5-fold document-level cross-validation "
-          "(scripts/train_recogniser.py); words/s = command on one core, start-up excluded")
+            print(
+                f"{path.stem:<12}{label:>6}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
+                f"{s['e2e161']:>8.3f}{s['cond161']:>8.3f}{s['mean_km']:>9.0f}{s['median_km']:>8.1f}"
+                f"{wps if label == 'in' else float('nan'):>10,.0f}"
+            )
+        print(
+            f"{'':<12}words={result.words:,} command wall={wall:.2f}s (median of {args.runs}), "
+            f"in-process words/s={result.words_per_second:,.0f}"
+        )
+    print(
+        f"start-up (interpreter + imports + gazetteer load, one-line input): {startup:.2f}s; "
+        f"gazetteer load alone: {result.load_seconds:.2f}s"
+        if "result" in dir()
+        else ""
+    )
+    print(
+        "in = shipped models; cv = 5-fold document-level cross-validation "
+        "(scripts/train_recogniser.py); words/s = command on one core, start-up excluded"
+    )
     if os.environ.get("CI"):
         return
 

@@ -32,12 +32,16 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; expected YYYY-MM-DD, e.g. 2020-01-08") from None
+        raise click.BadParameter(
+            f"{value!r} is not a date; expected YYYY-MM-DD, e.g. 2020-01-08"
+        ) from None
 
 
 articles_arg = click.argument("articles", nargs=-1, required=True, metavar="ARTICLE...")
 date_opt = click.option(
-    "--date", callback=_date, metavar="YYYY-MM-DD",
+    "--date",
+    callback=_date,
+    metavar="YYYY-MM-DD",
     help="Publication date, to resolve 'late Tuesday' and the like (overrides the input's).",
 )
 collection_opt = click.option(
@@ -45,7 +49,9 @@ collection_opt = click.option(
 )
 rs_opt = click.option("--rs", is_flag=True, help="Prefix each feature with RS (RFC 8142).")
 output_opt = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of stdout (atomically).",
 )
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
@@ -138,7 +144,9 @@ def places(articles, date, collection, rs, output, overwrite) -> None:
     from geomap.geojson import place_feature, write_features
 
     def features():
-        for _article, mentions, _ in _extract(_progress(_iter_articles(articles, date), "places"), False):
+        for _article, mentions, _ in _extract(
+            _progress(_iter_articles(articles, date), "places"), False
+        ):
             for m in mentions:
                 yield place_feature(m)
 
@@ -188,23 +196,55 @@ def _read_geojson_incidents(source: str) -> list[Incident]:
 
 @cli.command("map")
 @click.argument("articles", nargs=-1, metavar="[ARTICLE...]")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("maps/incidents.html"), show_default=True, help="HTML map to write.")
-@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the features as a GeoJSON FeatureCollection.")
-@click.option("--article", "new_articles", multiple=True, metavar="NEW",
-              help="Add NEW's incidents to the store, then map every stored incident.")
-@click.option("--store", type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite incident store (default with --article: maps/incidents.sqlite).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("maps/incidents.html"),
+    show_default=True,
+    help="HTML map to write.",
+)
+@click.option(
+    "--geojson",
+    "geojson_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the features as a GeoJSON FeatureCollection.",
+)
+@click.option(
+    "--article",
+    "new_articles",
+    multiple=True,
+    metavar="NEW",
+    help="Add NEW's incidents to the store, then map every stored incident.",
+)
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite incident store (default with --article: maps/incidents.sqlite).",
+)
 @click.option("--title", help="Map title (default: the article's title).")
 @click.option("--no-tiles", is_flag=True, help="Leave out the optional online tile layer.")
-@click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a screenshot of the map (needs Chromium).")
+@click.option(
+    "--png",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a screenshot of the map (needs Chromium).",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the map in the default browser.")
 @date_opt
 @overwrite_opt
-def map_(articles, output, geojson_path, new_articles, store, title, no_tiles, png, open_browser,
-         date, overwrite) -> None:
+def map_(
+    articles,
+    output,
+    geojson_path,
+    new_articles,
+    store,
+    title,
+    no_tiles,
+    png,
+    open_browser,
+    date,
+    overwrite,
+) -> None:
     """Render an offline HTML map of strike locations and actor origins.
 
     ARTICLE may also be GeoJSON that `geomap events` wrote (a .geojson file or
@@ -275,9 +315,15 @@ def map_(articles, output, geojson_path, new_articles, store, title, no_tiles, p
             incidents.extend(i for i in db.incidents() if i.incident_id not in known)
         titles = titles or ["geomap incidents"]
 
-    map_title = title or (titles[0] if len(titles) == 1 else f"{len(titles)} articles" if titles else None)
+    map_title = title or (
+        titles[0] if len(titles) == 1 else f"{len(titles)} articles" if titles else None
+    )
     path = render_map(
-        incidents, output, places=mentions, title=map_title, online_tiles=not no_tiles,
+        incidents,
+        output,
+        places=mentions,
+        title=map_title,
+        online_tiles=not no_tiles,
         overwrite=overwrite,
     )
     if geojson_path is not None:
@@ -309,8 +355,12 @@ def eval_() -> None:
 
 @eval_.command("places")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write misses and false places with context (JSON Lines).")
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write misses and false places with context (JSON Lines).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @overwrite_opt
 def eval_places(gold, errors_path, as_json, overwrite) -> None:
@@ -325,20 +375,26 @@ def eval_places(gold, errors_path, as_json, overwrite) -> None:
 
     rows = []
     with contextlib.ExitStack() as stack:
-        errors_fh = stack.enter_context(atomic_output(errors_path, overwrite)) if errors_path else None
+        errors_fh = (
+            stack.enter_context(atomic_output(errors_path, overwrite)) if errors_path else None
+        )
         for path in gold:
             result = evaluate_corpus(Path(path), errors=errors_fh)
             rows.append(result)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in rows], indent=1))
         return
-    header = f"{'corpus':<18}{'P':>7}{'R':>7}{'F1':>7}{'e2e161':>8}{'cond161':>8}{'mean km':>9}{'med km':>8}{'words/s':>10}"
+    header = (
+        f"{'corpus':<18}{'P':>7}{'R':>7}{'F1':>7}{'e2e161':>8}{'cond161':>8}"
+        f"{'mean km':>9}{'med km':>8}{'words/s':>10}"
+    )
     click.echo(header)
     for r in rows:
         s = r.score
         click.echo(
             f"{r.name:<18}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.e2e161:>8.3f}"
-            f"{s.cond161:>8.3f}{(s.mean_km or 0):>9.0f}{(s.median_km or 0):>8.1f}{r.words_per_second:>10,.0f}"
+            f"{s.cond161:>8.3f}{(s.mean_km or 0):>9.0f}{(s.median_km or 0):>8.1f}"
+            f"{r.words_per_second:>10,.0f}"
         )
     _log(f"gazetteer load {rows[0].load_seconds:.3f} s (start-up, not counted in words/s)")
 

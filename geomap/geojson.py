@@ -135,30 +135,32 @@ def _event_feature(incident: Incident) -> Feature:
     }
     props.update(_actor_props("actor1", incident.actor1))
     props.update(_actor_props("actor2", incident.actor2))
-    props.update({
-        "location": place.name if place else None,
-        "location_text": loc.text if loc else None,
-        "place_id": place.place_id if place else None,
-        "place_type": place.place_type.value if place else None,
-        "country_code": place.country_code if place else None,
-        "place": _place_dict(place) if place else None,
-        "place_score": loc.score if loc else None,
-        "place_via": loc.via if loc else None,
-        "geo_precision": incident.geo_precision,
-        "location_fallback": incident.location_fallback,
-        "date": incident.date.isoformat() if incident.date else None,
-        "time_precision": incident.time_precision,
-        "fatalities": incident.fatalities,
-        "injured": incident.injured,
-        "fatalities_claimed_by": incident.fatalities_claimed_by,
-        "evidence": incident.evidence,
-        "confidence": round(incident.confidence, 4),
-        "trigger_start": incident.trigger.start,
-        "trigger_end": incident.trigger.end,
-        "source_title": incident.source_title,
-        "source_url": incident.source_url,
-        "notes": list(incident.notes),
-    })
+    props.update(
+        {
+            "location": place.name if place else None,
+            "location_text": loc.text if loc else None,
+            "place_id": place.place_id if place else None,
+            "place_type": place.place_type.value if place else None,
+            "country_code": place.country_code if place else None,
+            "place": _place_dict(place) if place else None,
+            "place_score": loc.score if loc else None,
+            "place_via": loc.via if loc else None,
+            "geo_precision": incident.geo_precision,
+            "location_fallback": incident.location_fallback,
+            "date": incident.date.isoformat() if incident.date else None,
+            "time_precision": incident.time_precision,
+            "fatalities": incident.fatalities,
+            "injured": incident.injured,
+            "fatalities_claimed_by": incident.fatalities_claimed_by,
+            "evidence": incident.evidence,
+            "confidence": round(incident.confidence, 4),
+            "trigger_start": incident.trigger.start,
+            "trigger_end": incident.trigger.end,
+            "source_title": incident.source_title,
+            "source_url": incident.source_url,
+            "notes": list(incident.notes),
+        }
+    )
     props.update(_span_props("place", loc.span if loc else None))
     return {"type": "Feature", "geometry": _point(incident.point), "properties": props}
 
@@ -185,21 +187,25 @@ def incident_features(incident: Incident) -> list[Feature]:
             "event_type": incident.event_type,
             "date": incident.date.isoformat() if incident.date else None,
         }
-        out.append({
-            "type": "Feature",
-            "geometry": _point(actor.origin.point),
-            "properties": {"kind": "origin", **common},
-        })
+        out.append(
+            {
+                "type": "Feature",
+                "geometry": _point(actor.origin.point),
+                "properties": {"kind": "origin", **common},
+            }
+        )
         # arrows run from the acting side's origin to where it struck
         if role == "actor1" and target is not None and actor.origin.point != target:
-            out.append({
-                "type": "Feature",
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": [_position(actor.origin.point), _position(target)],
-                },
-                "properties": {"kind": "link", **common},
-            })
+            out.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [_position(actor.origin.point), _position(target)],
+                    },
+                    "properties": {"kind": "link", **common},
+                }
+            )
     return out
 
 
@@ -311,8 +317,16 @@ def incidents_from_features(features: Iterable[Feature]) -> list[Incident]:
         elif place is not None and geometry and geometry.get("type") == "Point":
             point = _latlon(geometry["coordinates"])
             if point != place.point:  # the user moved the point: the geometry wins
-                place = Place(place.place_id, place.name, place.place_type, point,
-                              place.country_code, place.admin1, place.population, place.source)
+                place = Place(
+                    place.place_id,
+                    place.name,
+                    place.place_type,
+                    point,
+                    place.country_code,
+                    place.admin1,
+                    place.population,
+                    place.source,
+                )
         location = None
         if place is not None:
             ps, pe = props.get("place_start"), props.get("place_end")
@@ -325,28 +339,30 @@ def incidents_from_features(features: Iterable[Feature]) -> list[Incident]:
                 via=props.get("place_via") or "name",
             )
         date = props.get("date")
-        out.append(Incident(
-            incident_id=props["incident_id"],
-            article_id=props["article_id"],
-            event_type=props["event_type"],
-            sub_event_type=props.get("sub_event_type") or "",
-            rule=props.get("rule") or "",
-            trigger=Span(props.get("trigger_start") or 0, props.get("trigger_end") or 0),
-            evidence=props.get("evidence") or "",
-            evidence_span=Span(props.get("start") or 0, props.get("end") or 0),
-            confidence=float(props.get("confidence") or 0.0),
-            actor1=_actor_from(props, "actor1"),
-            actor2=_actor_from(props, "actor2"),
-            location=location,
-            geo_precision=props.get("geo_precision"),
-            location_fallback=bool(props.get("location_fallback")),
-            date=dt.date.fromisoformat(date) if date else None,
-            time_precision=props.get("time_precision"),
-            fatalities=props.get("fatalities"),
-            injured=props.get("injured"),
-            fatalities_claimed_by=props.get("fatalities_claimed_by"),
-            source_title=props.get("source_title"),
-            source_url=props.get("source_url"),
-            notes=tuple(props.get("notes") or ()),
-        ))
+        out.append(
+            Incident(
+                incident_id=props["incident_id"],
+                article_id=props["article_id"],
+                event_type=props["event_type"],
+                sub_event_type=props.get("sub_event_type") or "",
+                rule=props.get("rule") or "",
+                trigger=Span(props.get("trigger_start") or 0, props.get("trigger_end") or 0),
+                evidence=props.get("evidence") or "",
+                evidence_span=Span(props.get("start") or 0, props.get("end") or 0),
+                confidence=float(props.get("confidence") or 0.0),
+                actor1=_actor_from(props, "actor1"),
+                actor2=_actor_from(props, "actor2"),
+                location=location,
+                geo_precision=props.get("geo_precision"),
+                location_fallback=bool(props.get("location_fallback")),
+                date=dt.date.fromisoformat(date) if date else None,
+                time_precision=props.get("time_precision"),
+                fatalities=props.get("fatalities"),
+                injured=props.get("injured"),
+                fatalities_claimed_by=props.get("fatalities_claimed_by"),
+                source_title=props.get("source_title"),
+                source_url=props.get("source_url"),
+                notes=tuple(props.get("notes") or ()),
+            )
+        )
     return out

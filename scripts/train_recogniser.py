@@ -86,7 +86,9 @@ def main() -> None:
         rows, labels = [], []
         for d in indexes:
             _, doc, cands = docs[d]
-            hit = {pi for _, pi in match_spans([t.span for t in doc.toponyms], [c.span for c in cands])}
+            hit = {
+                pi for _, pi in match_spans([t.span for t in doc.toponyms], [c.span for c in cands])
+            }
             for i, c in enumerate(cands):
                 rows.append(c.features)
                 labels.append(int(i in hit))
@@ -114,16 +116,25 @@ def main() -> None:
                 pred += len(spans)
                 tp += len(match_spans([t.span for t in doc.toponyms], spans))
             p, r = (tp / pred if pred else 0.0), (tp / gold if gold else 0.0)
-            out[corpus] = {"precision": round(p, 4), "recall": round(r, 4),
-                           "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
+            out[corpus] = {
+                "precision": round(p, 4),
+                "recall": round(r, 4),
+                "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4),
+            }
         return out
 
     by_threshold = {str(t): recognition(t) for t in THRESHOLDS}
     for t, v in by_threshold.items():
         print("recognition", t, v, file=sys.stderr)
     # best mean F1 among thresholds whose precision clears the bar on every corpus
-    ok = [t for t, v in by_threshold.items() if all(x["precision"] >= MIN_PRECISION for x in v.values())]
-    threshold = float(max(ok or by_threshold, key=lambda t: sum(x["f1"] for x in by_threshold[t].values())))
+    ok = [
+        t
+        for t, v in by_threshold.items()
+        if all(x["precision"] >= MIN_PRECISION for x in v.values())
+    ]
+    threshold = float(
+        max(ok or by_threshold, key=lambda t: sum(x["f1"] for x in by_threshold[t].values()))
+    )
 
     # 2. resolver rows from the out-of-fold kept candidates; with first-pass weights,
     #    the rows carry the coherence features of the second pass
@@ -142,8 +153,9 @@ def main() -> None:
                 senses = options[kept[pi].key]
                 if gold is None or len(senses) < 2:
                     continue
-                labelled = [(f, int(haversine_km(gold, gaz.place(m.index).point) <= 161))
-                            for m, f in senses]
+                labelled = [
+                    (f, int(haversine_km(gold, gaz.place(m.index).point) <= 161)) for m, f in senses
+                ]
                 if not any(lab for _, lab in labelled) or all(lab for _, lab in labelled):
                     continue  # nothing to learn from this name
                 for f, lab in labelled:
@@ -161,8 +173,12 @@ def main() -> None:
     totals = {c: ToponymScore() for c in CORPORA}
     for d, (corpus, doc, _) in enumerate(docs):
         k = fold_of[d]
-        mentions = find_places(Article(doc.doc_id, doc.text), gaz,
-                               Recogniser(rec_weights[k], threshold), Resolver(*res_weights[k]))
+        mentions = find_places(
+            Article(doc.doc_id, doc.text),
+            gaz,
+            Recogniser(rec_weights[k], threshold),
+            Resolver(*res_weights[k]),
+        )
         predicted = [Predicted(m.span, m.place.point if m.place else None) for m in mentions]
         totals[corpus].add(score_document(doc.toponyms, predicted))
     cross_validated = {c: s.as_dict() for c, s in totals.items()}
@@ -173,18 +189,30 @@ def main() -> None:
     all_docs = range(len(docs))
     meta = {"folds": args.folds, "trained_on": list(CORPORA), "documents": len(docs)}
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
-    MODEL_PATH.write_text(json.dumps({
-        "threshold": threshold,
-        "cross_validated": {"by_threshold": by_threshold, **meta},
-        "weights": _fit(*recogniser_rows(all_docs), args.C),
-    }, indent=1) + "\n")
+    MODEL_PATH.write_text(
+        json.dumps(
+            {
+                "threshold": threshold,
+                "cross_validated": {"by_threshold": by_threshold, **meta},
+                "weights": _fit(*recogniser_rows(all_docs), args.C),
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     # the shipped resolver learns from contexts kept by the out-of-fold recogniser
     first = _fit(*resolver_rows(all_docs), 1.0)
-    RESOLVER_PATH.write_text(json.dumps({
-        "cross_validated": {"end_to_end": cross_validated, **meta},
-        "weights": first,
-        "coherence": _fit(*resolver_rows(all_docs, first), 1.0),
-    }, indent=1) + "\n")
+    RESOLVER_PATH.write_text(
+        json.dumps(
+            {
+                "cross_validated": {"end_to_end": cross_validated, **meta},
+                "weights": first,
+                "coherence": _fit(*resolver_rows(all_docs, first), 1.0),
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print(f"threshold {threshold}", file=sys.stderr)
 
 

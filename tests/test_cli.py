@@ -85,7 +85,7 @@ def test_stdin(capsys, monkeypatch):
 )
 def test_bad_input_is_one_line_and_exit_1(tmp_path, capsys, make, message):
     path = make(tmp_path)
-    code, out, err = run(["places", path], capsys)
+    code, _, err = run(["places", path], capsys)
     assert code == 1
     assert message in err
     assert err.count("\n") == 1 and err.startswith("geomap: error: ")

@@ -51,8 +51,10 @@ def test_unmatched_gold_is_a_miss_for_e2e_but_not_cond():
 
 
 def test_null_gold_geometry_counts_for_recognition_only():
-    s = score_document([gold(0, 5, point=None), gold(10, 15)],
-                       [Predicted(Span(0, 5), ERBIL), Predicted(Span(10, 15), ERBIL)])
+    s = score_document(
+        [gold(0, 5, point=None), gold(10, 15)],
+        [Predicted(Span(0, 5), ERBIL), Predicted(Span(10, 15), ERBIL)],
+    )
     assert s.recall == 1.0
     assert s.gold_with_point == 1 and s.e2e161 == 1.0
     assert s.errors_km == [0.0]
@@ -72,11 +74,19 @@ def test_false_places_lower_precision_only():
 
 def test_read_gold(tmp_path):
     path = tmp_path / "g.jsonl"
-    path.write_text(json.dumps({
-        "id": "d1", "text": "Bombs in Erbil.",
-        "toponyms": [{"start": 9, "end": 14, "name": "Erbil", "lat": 36.19, "lon": 44.01},
-                     {"start": 0, "end": 5, "name": "Bombs", "lat": None, "lon": None}],
-    }) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "id": "d1",
+                "text": "Bombs in Erbil.",
+                "toponyms": [
+                    {"start": 9, "end": 14, "name": "Erbil", "lat": 36.19, "lon": 44.01},
+                    {"start": 0, "end": 5, "name": "Bombs", "lat": None, "lon": None},
+                ],
+            }
+        )
+        + "\n"
+    )
     (doc,) = read_gold(path)
     assert doc.text[doc.toponyms[0].span.start : doc.toponyms[0].span.end] == "Erbil"
     assert doc.toponyms[1].point is None

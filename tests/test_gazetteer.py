@@ -33,7 +33,13 @@ def test_no_match_is_empty_not_an_error(gaz):
 
 @pytest.mark.parametrize(
     ("word", "country"),
-    [("Iranian", "IR"), ("Iraqi", "IQ"), ("American", "US"), ("Americans", "US"), ("British", "GB")],
+    [
+        ("Iranian", "IR"),
+        ("Iraqi", "IQ"),
+        ("American", "US"),
+        ("Americans", "US"),
+        ("British", "GB"),
+    ],
 )
 def test_demonyms(gaz, word, country):
     assert gaz.demonym(word)[0].country_code == country

@@ -20,21 +20,34 @@ from geomap.geojson import (
 )
 from geomap.model import Actor, Incident, LatLon, Place, PlaceMention, PlaceType, Span
 
-TEHRAN = Place("geonames:112931", "Tehran", PlaceType.CITY, LatLon(35.69439, 51.42151), "IR", "IR.26", 7153309)
-ERBIL = Place("geonames:95446", "Erbil", PlaceType.CITY, LatLon(36.19117, 44.00943), "IQ", "IQ.11", 1612700)
+TEHRAN = Place(
+    "geonames:112931", "Tehran", PlaceType.CITY, LatLon(35.69439, 51.42151), "IR", "IR.26", 7153309
+)
+ERBIL = Place(
+    "geonames:95446", "Erbil", PlaceType.CITY, LatLon(36.19117, 44.00943), "IQ", "IQ.11", 1612700
+)
 
 
 def incident(place=ERBIL, **kw):
     fields = dict(
-        incident_id="abc", article_id="a1", event_type="Explosions/Remote violence",
-        sub_event_type="Shelling/artillery/missile attack", rule="missile+struck",
-        trigger=Span(5, 11), evidence="Iran struck a base in Erbil.", evidence_span=Span(0, 28),
+        incident_id="abc",
+        article_id="a1",
+        event_type="Explosions/Remote violence",
+        sub_event_type="Shelling/artillery/missile attack",
+        rule="missile+struck",
+        trigger=Span(5, 11),
+        evidence="Iran struck a base in Erbil.",
+        evidence_span=Span(0, 28),
         confidence=0.8,
         actor1=Actor("Iran", "State forces", 1, Span(0, 4), TEHRAN, "IR"),
         actor2=Actor("United States", "External/Other forces", 8, None, None, "US"),
         location=PlaceMention("a1", Span(22, 27), "Erbil", place, 0.99) if place else None,
-        geo_precision=1 if place else None, date=dt.date(2020, 1, 7), time_precision="day",
-        fatalities=None, source_title="Iran retaliates", source_url="https://example.org/a",
+        geo_precision=1 if place else None,
+        date=dt.date(2020, 1, 7),
+        time_precision="day",
+        fatalities=None,
+        source_title="Iran retaliates",
+        source_url="https://example.org/a",
     )
     fields.update(kw)
     return Incident(**fields)
@@ -68,10 +81,31 @@ def test_event_origin_and_link_features():
     for f in features:
         check_rfc7946(f)
     p = event["properties"]
-    for name in ("event_type", "sub_event_type", "actor1", "actor2", "location", "date",
-                 "time_precision", "geo_precision", "fatalities", "evidence", "confidence",
-                 "inter1", "inter2", "trigger_start", "trigger_end", "place_start", "place_end",
-                 "actor1_start", "actor1_end", "actor2_start", "actor2_end", "start", "end"):
+    for name in (
+        "event_type",
+        "sub_event_type",
+        "actor1",
+        "actor2",
+        "location",
+        "date",
+        "time_precision",
+        "geo_precision",
+        "fatalities",
+        "evidence",
+        "confidence",
+        "inter1",
+        "inter2",
+        "trigger_start",
+        "trigger_end",
+        "place_start",
+        "place_end",
+        "actor1_start",
+        "actor1_end",
+        "actor2_start",
+        "actor2_end",
+        "start",
+        "end",
+    ):
         assert name in p
     assert (p["actor2_start"], p["actor2_end"]) == (None, None)
 
@@ -85,10 +119,19 @@ def test_event_without_a_place_has_null_geometry_and_no_link():
 def test_place_feature_properties():
     f = place_feature(PlaceMention("a1", Span(22, 27), "Erbil", ERBIL, 0.99))
     check_rfc7946(f)
-    assert {k: f["properties"][k] for k in ("kind", "name", "place_id", "place_type", "country_code",
-                                            "start", "end", "score")} == {
-        "kind": "place", "name": "Erbil", "place_id": "geonames:95446", "place_type": "city",
-        "country_code": "IQ", "start": 22, "end": 27, "score": 0.99}
+    assert {
+        k: f["properties"][k]
+        for k in ("kind", "name", "place_id", "place_type", "country_code", "start", "end", "score")
+    } == {
+        "kind": "place",
+        "name": "Erbil",
+        "place_id": "geonames:95446",
+        "place_type": "city",
+        "country_code": "IQ",
+        "start": 22,
+        "end": 27,
+        "score": 0.99,
+    }
 
 
 def test_coordinates_are_rounded_to_six_decimals():
@@ -134,7 +177,8 @@ def test_bad_lines_name_their_line_number():
 
 @settings(max_examples=80, deadline=None)
 @given(
-    lat=st.floats(-90, 90), lon=st.floats(-180, 180),
+    lat=st.floats(-90, 90),
+    lon=st.floats(-180, 180),
     fatalities=st.one_of(st.none(), st.integers(0, 10_000)),
     evidence=st.text(max_size=80),
 )

@@ -25,11 +25,20 @@ def seed():
 def test_seed_finds_the_places_it_names(seed):
     _, mentions = seed
     names = {m.place.name for m in mentions}
-    assert {"Iran", "Iraq", "United States", "Baghdad", "Erbil", "Tehran", "Kurdistan Region"} <= names
+    assert {
+        "Iran",
+        "Iraq",
+        "United States",
+        "Baghdad",
+        "Erbil",
+        "Tehran",
+        "Kurdistan Region",
+    } <= names
 
 
 @pytest.mark.parametrize(
-    "person", ["Soleimani", "Trump", "Khamenei", "Zarif", "Sadr", "Milley", "Erdogan", "Abdul-Mahdi"]
+    "person",
+    ["Soleimani", "Trump", "Khamenei", "Zarif", "Sadr", "Milley", "Erdogan", "Abdul-Mahdi"],
 )
 def test_no_place_inside_a_person_name(seed, person):
     text, mentions = seed
@@ -73,21 +82,27 @@ def test_qualifier_decides_between_namesakes(text, name, country, admin1):
 
 
 def test_article_context_decides_between_namesakes():
-    text = ("Deputies in Rapides Parish said the fire started near Alexandria. "
-            "Pineville and Alexandria firefighters responded.")
+    text = (
+        "Deputies in Rapides Parish said the fire started near Alexandria. "
+        "Pineville and Alexandria firefighters responded."
+    )
     m = next(m for m in places_in(text) if m.text == "Alexandria")
     assert (m.place.country_code, m.place.admin1) == ("US", "US.LA")
 
 
 def test_titles_and_organisations_are_not_places():
-    mentions = places_in("Gen. Jordan Hill met officials of the Kurdistan Regional Government in Erbil.")
+    mentions = places_in(
+        "Gen. Jordan Hill met officials of the Kurdistan Regional Government in Erbil."
+    )
     assert [m.text for m in mentions][-1] == "Erbil"
     assert not any(m.text == "Jordan" for m in mentions)
 
 
 def test_abbreviations_count_only_as_written():
     assert [m.place.name for m in places_in("The U.S. and the UK agreed.")] == [
-        "United States", "United Kingdom"]
+        "United States",
+        "United Kingdom",
+    ]
     # the pronoun "us" is not the United States
     assert places_in("They told us nothing.") == []
 
@@ -99,9 +114,36 @@ def test_tokenize_keeps_offsets():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(
-    ["Iran", "struck", "Baghdad", ",", "Erbil", "the", "U.S.", "\n", "Mr.", "Paris", "Texas",
-     "Iranian", "é", "’s", "-", "IRAQ", "in", "of", "New", "York", "  "]), max_size=40))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Iran",
+                "struck",
+                "Baghdad",
+                ",",
+                "Erbil",
+                "the",
+                "U.S.",
+                "\n",
+                "Mr.",
+                "Paris",
+                "Texas",
+                "Iranian",
+                "é",
+                "’s",
+                "-",
+                "IRAQ",
+                "in",
+                "of",
+                "New",
+                "York",
+                "  ",
+            ]
+        ),
+        max_size=40,
+    )
+)
 def test_mentions_are_ordered_non_overlapping_spans_of_the_text(words):
     text = " ".join(words)
     mentions = places_in(text)

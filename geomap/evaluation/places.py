@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from geopy.distance import great_circle
 
@@ -270,7 +270,7 @@ def evaluate_corpus(
 def _context(text: str, span: Span, width: int = 60) -> str:
     left = text[max(0, span.start - width) : span.start].replace("\n", " ")
     right = text[span.end : span.end + width].replace("\n", " ")
-    return f"{left}[[{text[span.start:span.end]}]]{right}"
+    return f"{left}[[{text[span.start : span.end]}]]{right}"
 
 
 def _write_errors(fh: IO[str], doc: GoldDocument, mentions, predicted) -> None:
@@ -281,7 +281,9 @@ def _write_errors(fh: IO[str], doc: GoldDocument, mentions, predicted) -> None:
             kind, extra = "miss", {}
         else:
             m = mentions[pairs[gi]]
-            if g.point is None or (m.place and haversine_km(g.point, m.place.point) <= THRESHOLD_KM):
+            if g.point is None or (
+                m.place and haversine_km(g.point, m.place.point) <= THRESHOLD_KM
+            ):
                 continue
             kind = "far"
             extra = {
@@ -289,15 +291,33 @@ def _write_errors(fh: IO[str], doc: GoldDocument, mentions, predicted) -> None:
                 "predicted_id": m.place.place_id if m.place else None,
                 "km": round(haversine_km(g.point, m.place.point)) if m.place else None,
             }
-        fh.write(json.dumps({
-            "doc": doc.doc_id, "error": kind, "name": g.name,
-            "gold": [g.point.lat, g.point.lon] if g.point else None,
-            "context": _context(doc.text, g.span), **extra,
-        }, ensure_ascii=False) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "doc": doc.doc_id,
+                    "error": kind,
+                    "name": g.name,
+                    "gold": [g.point.lat, g.point.lon] if g.point else None,
+                    "context": _context(doc.text, g.span),
+                    **extra,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     for pi, m in enumerate(mentions):
         if pi not in used:
-            fh.write(json.dumps({
-                "doc": doc.doc_id, "error": "false", "name": m.text,
-                "predicted": m.place.name if m.place else None, "score": m.score,
-                "context": _context(doc.text, m.span),
-            }, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "doc": doc.doc_id,
+                        "error": "false",
+                        "name": m.text,
+                        "predicted": m.place.name if m.place else None,
+                        "score": m.score,
+                        "context": _context(doc.text, m.span),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )

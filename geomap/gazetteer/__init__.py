@@ -67,6 +67,7 @@ class Gazetteer:
         self._places: dict[int, Place] = {}
         self._has: dict[str, bool] = {}
         self._matches: dict[str, list[NameMatch]] = {}
+        self.memo: dict[str, dict] = {}  # per-entry values other stages derive and reuse
 
     # -- loading --------------------------------------------------------------
 
@@ -204,16 +205,21 @@ class Gazetteer:
         for match in self.matches(normalise(name)):
             if match.kind is not NameKind.DEMONYM:
                 place = self.place(match.index)
-                ranked.append((match.kind is not NameKind.NAME, -_TYPE_RANK[place.place_type],
-                               -place.population, match.index, place))
+                ranked.append(
+                    (
+                        match.kind is not NameKind.NAME,
+                        -_TYPE_RANK[place.place_type],
+                        -place.population,
+                        match.index,
+                        place,
+                    )
+                )
         return [r[-1] for r in sorted(ranked)]
 
     def demonym(self, word: str) -> list[Place]:
         """Places a demonym or adjective refers to (Iranian -> Iran); empty if none."""
         return [
-            self.place(m.index)
-            for m in self.matches(normalise(word))
-            if m.kind is NameKind.DEMONYM
+            self.place(m.index) for m in self.matches(normalise(word)) if m.kind is NameKind.DEMONYM
         ]
 
     # -- countries ------------------------------------------------------------
