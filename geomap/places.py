@@ -637,6 +637,7 @@ def _entry_features(
     max_pop: int,
     single_country: bool,
     has_name: bool,
+    seats: frozenset[str],
 ) -> dict[str, float]:
     i = m.index
     t = gazetteer.place_type(i)
@@ -653,6 +654,8 @@ def _entry_features(
         f["r_most_populous"] = 1.0
     if gazetteer.is_capital(i):
         f["r_capital"] = 1.0
+    if t is _T_CITY and a1 and a1 in seats:
+        f["r_seat"] = 1.0  # New York the city beside New York the state
     if m.kind is not _K_NAME and has_name:
         f["r_alias_beside_name"] = 1.0  # Rogers Park is also "Rogersville"; Rogersville is not
     if cc:
@@ -814,11 +817,15 @@ def entry_features(
         max_pop = max(gazetteer.population(m.index) for m in matches)
         single = len({gazetteer.country_code(m.index) for m in matches}) == 1
         has_name = any(m.kind is _K_NAME for m in matches)
+        # admin-1 codes of the region senses: a city sense inside one is its namesake seat
+        seats = frozenset(
+            gazetteer.admin1(m.index) for m in matches if gazetteer.place_type(m.index) is _T_ADMIN1
+        )
         out[key] = [
             (
                 m,
                 _entry_features(
-                    cand, m, gazetteer, ctx, qualifiers[key], max_pop, single, has_name
+                    cand, m, gazetteer, ctx, qualifiers[key], max_pop, single, has_name, seats
                 ),
             )
             for m in matches
@@ -911,11 +918,25 @@ def analyse(
     rec = recogniser if recogniser is not None else default_recogniser()
     for cand in cands:
         cand.features = _features(cand, tokens, text, gazetteer, doc)
-        cand.score = rec.probability(cand.features)
-        if "prev_title" in cand.features and "next_cap" in cand.features:
-            # "Gen. Jordan Hill", "President Obama Smith": a title starts a person's name
-            cand.score *= 0.3
+    scores = adjust_scores(cands, [rec.probability(c.features) for c in cands])
+    for cand, score in zip(cands, scores, strict=True):
+        cand.score = score
     return tokens, cands
+
+
+def adjust_scores(cands: Sequence[Candidate], probabilities: Sequence[float]) -> list[float]:
+    """Article-level corrections to the model's per-mention probabilities."""
+    scores = []
+    for cand, p in zip(cands, probabilities, strict=True):
+        if "prev_title" in cand.features and "next_cap" in cand.features:
+            p *= 0.3  # "Gen. Jordan Hill", "President Obama Smith": a title starts a name
+        scores.append(p)
+    # one reading per article: a name that is clearly a place in one sentence lends
+    # weight to its other mentions ("Decatur city officials", "north of Decatur")
+    best: dict[str, float] = {}
+    for cand, p in zip(cands, scores, strict=True):
+        best[cand.key] = max(best.get(cand.key, 0.0), p)
+    return [max(p, (p + best[c.key]) / 2) for c, p in zip(cands, scores, strict=True)]
 
 
 _VIA = {NameKind.DEMONYM: "demonym", NameKind.ABBR: "abbreviation", NameKind.DOTTED: "abbreviation"}

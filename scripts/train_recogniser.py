@@ -45,6 +45,7 @@ from geomap.places import (
     Recogniser,
     Resolver,
     _best,
+    adjust_scores,
     analyse,
     coherence_features,
     entry_features,
@@ -102,7 +103,8 @@ def main() -> None:
         rec_weights.append(w)
         model = Recogniser(w)
         for d in test:
-            oof[d] = [model.probability(c.features) for c in docs[d][2]]
+            cands = docs[d][2]
+            oof[d] = adjust_scores(cands, [model.probability(c.features) for c in cands])
 
     def recognition(threshold):
         out = {}
