@@ -111,8 +111,15 @@ class Candidate:
     text: str
     key: str
     matches: list[NameMatch]
-    features: dict[str, float] = field(default_factory=dict)
+    context: dict[str, float] = field(default_factory=dict)
+    static: dict[str, float] = field(default_factory=dict)  # shared, never mutate
+    static_key: tuple = ()
     score: float = 0.0
+
+    @property
+    def features(self) -> dict[str, float]:
+        """All of the mention's features (for training and inspection)."""
+        return {**self.static, **self.context}
 
 
 def tokenize(text: str) -> Tokens:
@@ -410,30 +417,43 @@ def _pop_bin(population: int) -> str:
     return str(min(8, int(math.log10(population))))
 
 
-def _features(
-    cand: Candidate, tokens: Tokens, text: str, gazetteer: Gazetteer, doc: _DocContext
-) -> dict[str, float]:
+def _static_features(cand: Candidate, gazetteer: Gazetteer) -> tuple[tuple, dict[str, float]]:
+    """Features that depend only on the name and its gazetteer senses (memoised)."""
+    memo_key = (cand.key, len(cand.matches), cand.matches[0].kind)
+    memo = gazetteer.memo.setdefault("recognise", {})
+    found = memo.get(memo_key)
+    if found is not None:
+        return memo_key, found
     f: dict[str, float] = {"bias": 1.0}
-    kinds = {m.kind for m in cand.matches}
-    best_kind = min(kinds)
+    best_kind = min(m.kind for m in cand.matches)
     f[f"kind={best_kind.name}"] = 1.0
     types = {gazetteer.place_type(m.index) for m in cand.matches}
     for t in types:
         f[f"type={t.value}"] = 1.0
     top_pop = max(gazetteer.population(m.index) for m in cand.matches)
     f[f"pop={_pop_bin(top_pop)}"] = 1.0
-    zipf = cand.matches[0].zipf
-    zbin = min(7, int(zipf))
+    zbin = min(7, int(cand.matches[0].zipf))
     f[f"zipf={zbin}"] = 1.0
     # crossed cues a linear model cannot form itself
     f[f"kind={best_kind.name}|zipf={zbin}"] = 1.0
     top_type = min(types, key=_TYPE_ORDER.index)
     f[f"type={top_type.value}|pop={_pop_bin(top_pop)}"] = 1.0
-    if cand.key in doc.lower_words:
-        f["lower_elsewhere"] = 1.0
     if cand.key in _COMPASS:
         f["compass"] = 1.0
-    f["ntok"] = min(4, cand.last - cand.first + 1) / 4
+    f["ntok"] = min(4, cand.key.count(" ") + 1) / 4
+    if len(memo) > 100_000:
+        memo.clear()
+    memo[memo_key] = f
+    return memo_key, f
+
+
+def _features(
+    cand: Candidate, tokens: Tokens, text: str, gazetteer: Gazetteer, doc: _DocContext
+) -> dict[str, float]:
+    """Features of the mention in its context (the name's own are in ``cand.static``)."""
+    f: dict[str, float] = {}
+    if cand.key in doc.lower_words:
+        f["lower_elsewhere"] = 1.0
     surface = cand.text
     if surface.isupper() and len(surface) > 1:
         f["allcaps"] = 1.0
@@ -487,7 +507,7 @@ def _features(
         f["repeated"] = 1.0
     if f.get("prev_cap") and f.get("next_cap"):
         f["inside_run"] = 1.0
-    if best_kind is _K_DEMONYM and nx < len(tokens) and caps[nx]:
+    if cand.matches[0].kind is _K_DEMONYM and nx < len(tokens) and caps[nx]:
         f["demonym_before_cap"] = 1.0
     if cand.key in doc.in_title:
         f["in_title"] = 1.0
@@ -539,6 +559,7 @@ class Recogniser:
     def __init__(self, weights: dict[str, float], threshold: float = 0.5) -> None:
         self.weights = weights
         self.threshold = threshold
+        self._partial: dict[tuple, tuple[dict[str, float], float]] = {}
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> Recogniser:
@@ -548,6 +569,21 @@ class Recogniser:
     def probability(self, features: dict[str, float]) -> float:
         w = self.weights
         z = sum(w.get(k, 0.0) * v for k, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def candidate_probability(self, cand: Candidate) -> float:
+        """As :meth:`probability` of ``cand.features``, reusing the name's partial sum."""
+        w = self.weights
+        cached = self._partial.get(cand.static_key)
+        # the identity check keeps a sum from ever outliving the features it summed
+        if cached is None or cached[0] is not cand.static:
+            if len(self._partial) > 100_000:
+                self._partial.clear()
+            cached = self._partial[cand.static_key] = (
+                cand.static,
+                sum(w.get(k, 0.0) * v for k, v in cand.static.items()),
+            )
+        z = cached[1] + sum(w.get(k, 0.0) * v for k, v in cand.context.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -917,8 +953,9 @@ def analyse(
     doc = _DocContext(text, tokens, cands)
     rec = recogniser if recogniser is not None else default_recogniser()
     for cand in cands:
-        cand.features = _features(cand, tokens, text, gazetteer, doc)
-    scores = adjust_scores(cands, [rec.probability(c.features) for c in cands])
+        cand.static_key, cand.static = _static_features(cand, gazetteer)
+        cand.context = _features(cand, tokens, text, gazetteer, doc)
+    scores = adjust_scores(cands, [rec.candidate_probability(c) for c in cands])
     for cand, score in zip(cands, scores, strict=True):
         cand.score = score
     return tokens, cands
@@ -928,7 +965,7 @@ def adjust_scores(cands: Sequence[Candidate], probabilities: Sequence[float]) ->
     """Article-level corrections to the model's per-mention probabilities."""
     scores = []
     for cand, p in zip(cands, probabilities, strict=True):
-        if "prev_title" in cand.features and "next_cap" in cand.features:
+        if "prev_title" in cand.context and "next_cap" in cand.context:
             p *= 0.3  # "Gen. Jordan Hill", "President Obama Smith": a title starts a name
         scores.append(p)
     # one reading per article: a name that is clearly a place in one sentence lends
