@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from geomap.gazetteer import Gazetteer, NameKind, NameMatch, default_gazetteer, normalise
+from geomap.gazetteer import (
+    HAS_LONGER,
+    IS_KEY,
+    Gazetteer,
+    NameKind,
+    NameMatch,
+    default_gazetteer,
+    normalise,
+)
 from geomap.model import Article, PlaceMention, PlaceType, Span
 
 __all__ = ["Candidate", "Recogniser", "Resolver", "candidates", "find_places", "resolve"]
@@ -47,7 +55,7 @@ RESOLVER_PATH = MODEL_DIR / "resolver.json"
 # dotted abbreviations (U.S., W.Va.) keep their periods; "Iran's" splits before the s
 _TOKEN = re.compile(r"(?:[A-Z][a-z]{0,2}\.){2,}|[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")
 MAX_TOKENS = 7
-MAX_SENSES = 40
+MAX_SENSES = 15
 # lower-case words that may sit inside a place name ("Bay of Pigs", "Dar es Salaam")
 _CONNECTORS = frozenset(
     [
@@ -133,11 +141,16 @@ def tokenize(text: str) -> Tokens:
     cache = _KEYS
     if len(cache) > 200_000:  # bound the memo on endless streams
         cache.clear()
-    keys = [cache.get(w) or cache.setdefault(w, normalise(w)) for w in words]
+    keys = [cache.get(w) or cache.setdefault(w, _key(w)) for w in words]
     return Tokens([m.start() for m in matches], [m.end() for m in matches], words, keys)
 
 
 _KEYS: dict[str, str] = {}
+
+
+def _key(word: str) -> str:
+    # plain ASCII words (most of them) need none of normalise()'s Unicode work
+    return word.lower() if word.isascii() and word.isalpha() else normalise(word)
 
 
 def _joinable(text: str, tokens: Tokens, left: int) -> bool:
@@ -164,6 +177,8 @@ def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) ->
     """Longest gazetteer matches over capitalised token runs, left to right, no overlaps."""
     tokens = tokenize(text) if tokens is None else tokens
     caps, keys_, starts, ends_ = tokens.caps, tokens.keys, tokens.starts, tokens.ends
+    memo = gazetteer.status_memo  # a plain dict lookup first: most keys were seen before
+    status = gazetteer.status
     found: list[Candidate] = []
     n = len(tokens)
     i = 0
@@ -171,23 +186,24 @@ def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) ->
         if not caps[i]:
             i += 1
             continue
-        # the run of tokens a name starting here may span
-        keys = [keys_[i]]
+        # grow the name token by token while some gazetteer key still starts with it
+        key = keys_[i]
+        hits: list[tuple[int, str]] = []
         j = i
-        while j + 1 < n and len(keys) < MAX_TOKENS and _joinable(text, tokens, j):
-            if not (caps[j + 1] or keys_[j + 1] in _CONNECTORS):
+        while True:
+            st = memo(key)
+            if st is None:
+                st = status(key)
+            if st & IS_KEY and caps[j]:  # never end a name on a connector
+                hits.append((j, key))
+            if not st & HAS_LONGER or j + 1 >= n or j + 1 - i >= MAX_TOKENS:
                 break
-            keys.append(keys_[j + 1])
+            if not (caps[j + 1] or keys_[j + 1] in _CONNECTORS) or not _joinable(text, tokens, j):
+                break
             j += 1
+            key = f"{key} {keys_[j]}"
         best: Candidate | None = None
-        # longest first; keys join whole tokens, so a match never ends inside a word
-        for n_tok in range(len(keys), 0, -1):
-            key = " ".join(keys[:n_tok])
-            if not gazetteer.has(key):
-                continue
-            last = i + n_tok - 1
-            if not caps[last]:
-                continue  # never end a name on a connector
+        for last, key in reversed(hits):  # longest first
             end = ends_[last]
             # a dotted abbreviation keeps its period: "Tenn."
             dotted_end = end + (text[end : end + 1] == "." and text[end - 1 : end] != ".")
@@ -664,6 +680,13 @@ class _ResolveContext:
                     self.anchor_admin1[gazetteer.admin1(i)] += 1
 
 
+# feature names built once: f-strings over enum values cost a descriptor call each
+_R_TYPE = {t: f"r_type={t.value}" for t in PlaceType}
+_R_TYPE_FOCUS = {t: f"r_type={t.value}|focus" for t in PlaceType}
+_R_TYPE_OTHER = {t: f"r_type={t.value}|other" for t in PlaceType}
+_R_KIND = {k: f"r_kind={k.name}" for k in NameKind}
+
+
 def _entry_features(
     cand: Candidate,
     m: NameMatch,
@@ -681,8 +704,8 @@ def _entry_features(
     a1 = gazetteer.admin1(i)
     pop = gazetteer.population(i)
     f = {
-        f"r_type={t.value}": 1.0,
-        f"r_kind={m.kind.name}": 1.0,
+        _R_TYPE[t]: 1.0,
+        _R_KIND[m.kind]: 1.0,
         "r_logpop": math.log10(1 + pop) / 7,
         "r_ambiguity": min(1.0, math.log10(len(cand.matches)) / 2),
     }
@@ -713,7 +736,7 @@ def _entry_features(
         votes = len(ctx.admin1_keys.get(a1, _NONE) - {cand.key})
         if votes:
             f["r_admin1_votes"] = min(1.0, votes / 3)
-    f[f"r_type={t.value}|{'focus' if cc and cc == ctx.focus else 'other'}"] = 1.0
+    f[_R_TYPE_FOCUS[t] if cc and cc == ctx.focus else _R_TYPE_OTHER[t]] = 1.0
     if qualifier is not None:
         q_cc, q_a1 = qualifier
         if cc == q_cc:
@@ -847,6 +870,9 @@ def entry_features(
     out = {}
     for key, cand in first.items():
         matches = cand.matches
+        if len(matches) == 1:
+            out[key] = [(matches[0], {})]  # nothing to choose between
+            continue
         if len(matches) > MAX_SENSES:
             # hundreds of hamlets share some names; the prior keeps every plausible sense
             matches = sorted(matches, key=lambda m: -_prior(gazetteer, m))[:MAX_SENSES]

@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -37,8 +37,19 @@ from geomap.gazetteer.format import (
 )
 from geomap.model import LatLon, Place, PlaceType
 
-__all__ = ["DEFAULT_PATH", "Gazetteer", "NameKind", "NameMatch", "default_gazetteer", "normalise"]
+__all__ = [
+    "DEFAULT_PATH",
+    "HAS_LONGER",
+    "IS_KEY",
+    "Gazetteer",
+    "NameKind",
+    "NameMatch",
+    "default_gazetteer",
+    "normalise",
+]
 
+IS_KEY = 1
+HAS_LONGER = 2
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "gazetteer"
 
 
@@ -65,7 +76,7 @@ class Gazetteer:
         self.path = Path(path or os.environ.get("GEOMAP_GAZETTEER") or DEFAULT_PATH)
         self._trie: marisa_trie.RecordTrie | None = None
         self._places: dict[int, Place] = {}
-        self._has: dict[str, bool] = {}
+        self._status: dict[str, int] = {}
         self._matches: dict[str, list[NameMatch]] = {}
         self.memo: dict[str, dict] = {}  # per-entry values other stages derive and reuse
 
@@ -189,14 +200,28 @@ class Gazetteer:
             ]
         return found
 
-    def has(self, key: str) -> bool:
-        """Whether an already normalised key names anything (memoised: scans ask often)."""
-        known = self._has.get(key)
+    @property
+    def status_memo(self) -> Callable[[str], int | None]:
+        """``dict.get`` over keys already asked about: their :meth:`status`, or None."""
+        return self._status.get
+
+    def status(self, key: str) -> int:
+        """Bit flags for a normalised key: ``IS_KEY`` if it names something,
+        ``HAS_LONGER`` if a longer key starts with it and a space (memoised)."""
+        known = self._status.get(key)
         if known is None:
-            if len(self._has) > 500_000:
-                self._has.clear()
-            known = self._has[key] = key in self._require()
+            if len(self._status) > 500_000:
+                self._status.clear()
+            trie = self._require()
+            known = (IS_KEY if key in trie else 0) | (
+                HAS_LONGER if next(trie.iterkeys(key + " "), None) is not None else 0
+            )
+            self._status[key] = known
         return known
+
+    def has(self, key: str) -> bool:
+        """Whether an already normalised key names anything."""
+        return bool(self.status(key) & IS_KEY)
 
     def lookup(self, name: str) -> list[Place]:
         """Places called ``name``: own names before aliases, then countries and regions
