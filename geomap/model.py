@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 __all__ = [
     "Actor",
@@ -58,7 +58,7 @@ class Span:
         return self.start < other.end and other.start < self.end
 
 
-class PlaceType(str, Enum):
+class PlaceType(StrEnum):
     """Kinds of gazetteer entry, coarse enough to act as a resolution prior."""
 
     CONTINENT = "continent"
