@@ -1,0 +1,157 @@
+"""The event-location metric on tiny hand-made cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from geomap.errors import InputFormatError
+from geomap.evaluation.events import (
+    EventLocationRecord,
+    document_folds,
+    load_event_location_records,
+    recogniser_predictor,
+    score_event_locations,
+    sentence_correct,
+    tune_weights,
+)
+from geomap.incidents import EVENT_PLACE_WEIGHTS, _candidates
+from geomap.model import Article, PlaceMention, Span
+
+
+def _rec(rid: str, text: str, verb: str, gold: list[str], doc: str = "d") -> EventLocationRecord:
+    start = text.index(verb)
+    spans = tuple(Span(text.index(g), text.index(g) + len(g)) for g in gold)
+    return EventLocationRecord(rid, doc, text, Span(start, start + len(verb)), spans, bool(gold))
+
+
+def test_one_character_of_overlap_is_a_match() -> None:
+    assert sentence_correct([Span(10, 16)], True, [Span(15, 20)])
+
+
+def test_touching_spans_do_not_match() -> None:
+    assert not sentence_correct([Span(10, 16)], True, [Span(16, 20)])
+
+
+def test_no_location_is_right_only_when_nothing_is_predicted() -> None:
+    assert sentence_correct([], False, [])
+    assert not sentence_correct([], False, [Span(0, 3)])
+
+
+def test_a_missing_prediction_is_wrong() -> None:
+    assert not sentence_correct([Span(0, 3)], True, [])
+
+
+def test_every_prediction_must_match_its_own_gold_span() -> None:
+    gold = [Span(0, 5), Span(10, 15)]
+    assert sentence_correct(gold, True, [Span(0, 2), Span(11, 12)])
+    assert not sentence_correct(gold, True, [Span(0, 2), Span(20, 22)])
+    # two predictions inside one gold span: the second has no gold left
+    assert not sentence_correct([Span(0, 10)], True, [Span(0, 2), Span(5, 7)])
+
+
+def test_pairing_is_greedy_by_largest_overlap() -> None:
+    # The long prediction takes the gold span it overlaps most; the short one then
+    # still has its own.
+    gold = [Span(0, 10), Span(12, 20)]
+    assert sentence_correct(gold, True, [Span(8, 20), Span(0, 3)])
+
+
+def test_slices_are_scored_separately() -> None:
+    located = _rec("1", "Gunmen killed two men in Gao.", "killed", ["Gao"])
+    unlocated = _rec("2", "Gunmen killed two men.", "killed", [])
+    score = score_event_locations([located, unlocated], lambda rec: [])
+    assert (score.with_gold_place.n, score.with_gold_place.correct) == (1, 0)
+    assert (score.without_gold_place.n, score.without_gold_place.correct) == (1, 1)
+    assert score.overall.accuracy == 0.5
+    assert "with gold place" in score.summary()
+
+
+def test_loader_reads_the_corpus_fields(tmp_path: Path) -> None:
+    path = tmp_path / "ev.jsonl"
+    rows = [
+        {
+            "id": "eventloc-1",
+            "orig_id": "APW_ENG_20031101.0130_5_shoot",
+            "text": "Shots in Gao.",
+            "event_verb": {"start": 0, "end": 5, "name": "Shots"},
+            "event_locations": [{"start": 9, "end": 12, "name": "Gao"}],
+            "has_event_location": True,
+        },
+        {
+            "id": "eventloc-2",
+            "orig_id": "APW_ENG_20031101.0130_7_kill",
+            "text": "He died.",
+            "event_verb": {"start": 3, "end": 7, "name": "died"},
+            "event_locations": [],
+            "has_event_location": False,
+        },
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    recs = load_event_location_records(path)
+    assert [r.event_locations for r in recs] == [(Span(9, 12),), ()]
+    assert recs[0].doc_id == recs[1].doc_id == "APW_ENG_20031101.0130"
+
+
+def test_loader_names_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "x"}\n', encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"bad.jsonl:1"):
+        load_event_location_records(path)
+
+
+def test_folds_keep_a_document_together() -> None:
+    recs = [_rec(str(i), "x y", "x", [], doc=f"doc{i % 4}") for i in range(40)]
+    folds = document_folds(recs, k=3)
+    assert sorted(i for f in folds for i in f) == list(range(40))
+    for fold in folds:
+        docs_here = {recs[i].doc_id for i in fold}
+        others = {recs[i].doc_id for f in folds if f is not fold for i in f}
+        assert not docs_here & others
+
+
+def test_predictor_uses_the_recogniser_not_the_gold() -> None:
+    rec = _rec("1", "Gunmen killed two men in Gao.", "killed", ["Gao"])
+    seen: list[str] = []
+
+    def recognise(article: Article, gazetteer: object) -> list[PlaceMention]:
+        seen.append(article.text)
+        return [PlaceMention(article.article_id, Span(25, 28), "Gao", None, 0.9)]
+
+    predict = recogniser_predictor(recognise, gazetteer=None)
+    assert predict(rec) == [Span(25, 28)]
+    assert seen == [rec.text]
+
+
+def test_tuning_never_lowers_the_balanced_score() -> None:
+    recs = [
+        _rec("1", "Gunmen killed two men in Gao.", "killed", ["Gao"]),
+        _rec("2", "Troops shelled the town of Kidal.", "shelled", ["Kidal"]),
+        _rec("3", "He captured the title in Paris.", "captured", []),
+    ]
+
+    def mentions(rec: EventLocationRecord) -> list[PlaceMention]:
+        name = rec.text.rstrip(".").split()[-1]
+        start = rec.text.index(name)
+        return [PlaceMention(rec.record_id, Span(start, start + len(name)), name, None, 0.9)]
+
+    prepared = [(r, _candidates(r.text, r.event_verb, mentions(r))) for r in recs]
+    tuned = tune_weights(prepared, EVENT_PLACE_WEIGHTS, rounds=1, steps=(-1.0, 1.0))
+
+    def balanced(weights: dict[str, float]) -> float:
+        from geomap.evaluation.events import _score_prepared
+
+        s = _score_prepared(prepared, weights)
+        return (s.with_gold_place.accuracy + s.without_gold_place.accuracy) / 2
+
+    assert balanced(tuned) >= balanced(EVENT_PLACE_WEIGHTS)
+    assert set(tuned) == set(EVENT_PLACE_WEIGHTS)
+
+
+def test_as_dict_has_every_slice() -> None:
+    rec = _rec("1", "Gunmen killed two men in Gao.", "killed", ["Gao"])
+    figures = score_event_locations([rec], lambda r: [Span(25, 28)]).as_dict()
+    assert figures["with_gold_place"] == 1.0
+    assert figures["overall_n"] == 1 and figures["without_gold_place_n"] == 0
