@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,7 +17,8 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from geomap.errors import GeomapError, OutputExistsError
+from geomap._atomic import atomic_text
+from geomap.errors import GeomapError
 
 if TYPE_CHECKING:
     from geomap.model import Article, Incident, PlaceMention
@@ -83,20 +83,8 @@ def atomic_output(path: Path | None, overwrite: bool) -> Iterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
-    if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{path} already exists; expected a new output path; pass --overwrite to replace it"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_text(path, overwrite=overwrite) as fh:
+        yield fh
 
 
 def _extract(articles: Iterable[Article], with_incidents: bool):

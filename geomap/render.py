@@ -33,7 +33,6 @@ import math
 import os
 import re
 import secrets
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +45,8 @@ from branca.element import Element, Figure, MacroElement
 from folium.map import Layer, LayerControl
 from folium.template import Template
 
-from geomap.errors import GeomapError, OutputExistsError
+from geomap._atomic import atomic_path, atomic_text, refuse_existing
+from geomap.errors import GeomapError
 from geomap.model import Actor, Incident, LatLon, Place, PlaceMention
 
 if TYPE_CHECKING:
@@ -806,28 +806,10 @@ def _build_html(
 # --- writing ----------------------------------------------------------------------------
 
 
-def _refuse_existing(path: Path) -> None:
-    if path.exists():
-        raise OutputExistsError(
-            f"{path} already exists; expected a path for a new map file; "
-            "pass --overwrite (overwrite=True) to replace it"
-        )
-
-
 def _write_atomic(path: Path, text: str, overwrite: bool) -> None:
     """Write via a temp file in the same folder and rename, so readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the map from other users
-        if not overwrite:
-            _refuse_existing(path)  # again: it may have appeared while we rendered
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text(path, overwrite=overwrite) as fh:
+        fh.write(text)
 
 
 def render_map(
@@ -893,7 +875,7 @@ def render_map(
                 f"render_map expects PlaceMention objects in places, got {type(mention).__name__}"
             )
     if not overwrite:
-        _refuse_existing(path)  # fail before the work, not after
+        refuse_existing(path)  # fail before the work, not after
     text = _build_html(incidents, places, title, online_tiles)
     _write_atomic(path, text, overwrite)
     return path
@@ -945,7 +927,7 @@ def screenshot(
     """
     html_path, png_path = Path(html_path), Path(png_path)
     if not overwrite:
-        _refuse_existing(png_path)
+        refuse_existing(png_path)
 
     def offline(route: Any) -> None:
         if route.request.url.startswith(_LOCAL_SCHEMES):
@@ -963,12 +945,9 @@ def screenshot(
         finally:
             page.close()
 
-    png_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".png", dir=png_path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(png_path, overwrite=overwrite, suffix=".png") as tmp:
         if browser is not None:
-            shoot(browser, tmp)
+            shoot(browser, str(tmp))
         else:
             try:
                 from playwright.sync_api import sync_playwright
@@ -979,16 +958,9 @@ def screenshot(
             with sync_playwright() as pw:
                 chromium = launch_chromium(pw)
                 try:
-                    shoot(chromium, tmp)
+                    shoot(chromium, str(tmp))
                 finally:
                     chromium.close()
-        os.chmod(tmp, 0o644)
-        if not overwrite:
-            _refuse_existing(png_path)
-        os.replace(tmp, png_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return png_path
 
 
