@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from geomap._atomic import atomic_text
+from geomap._atomic import atomic_text, refuse_existing
 from geomap.errors import GeomapError
 
 if TYPE_CHECKING:
@@ -248,6 +248,11 @@ def map_(
 
     if not articles and not new_articles:
         raise click.UsageError("give at least one ARTICLE or --article NEW")
+    if not overwrite:
+        # refuse before any work, so a refused run changes nothing (not even the store)
+        for out in (output, geojson_path, png):
+            if out is not None:
+                refuse_existing(out)
     started = time.perf_counter()
     incidents: list[Incident] = []
     mentions: list[PlaceMention] = []

@@ -129,3 +129,43 @@ def test_installed_entry_point_runs_without_traceback(tmp_path):
     )
     assert proc.returncode == 1
     assert proc.stderr.strip().startswith("geomap: error:") and "Traceback" not in proc.stderr
+
+
+def test_map_renders_from_geojson_that_events_wrote(tmp_path, capsys, monkeypatch):
+    code, out, _ = run(["events", SEED, "--date", "2020-01-08"], capsys)
+    assert code == 0
+    html = tmp_path / "from_stdin.html"
+    code, _, err = run(
+        ["map", "-", "-o", html], capsys, stdin=out.encode(), monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    assert "3 located incident(s)" in err
+    geojson = tmp_path / "events.geojson"
+    geojson.write_text(out)
+    code, _, err = run(["map", geojson, "-o", tmp_path / "from_file.html"], capsys)
+    assert code == 0 and "3 located incident(s)" in err
+
+
+def test_map_article_flag_stores_once_and_maps_everything(tmp_path, capsys):
+    store = tmp_path / "incidents.sqlite"
+    html = tmp_path / "all.html"
+    new = tmp_path / "new.txt"
+    new.write_text("Drone strike hits Erbil airport\n\nA drone struck Erbil airport on Tuesday.\n")
+    args = ["map", "--article", SEED, "--date", "2020-01-08", "--store", store, "-o", html]
+    code, _, err = run(args, capsys)
+    assert code == 0 and "stored 5 incident(s)" in err
+    args = ["map", "--article", new, "--date", "2021-02-17", "--store", store, "-o", html]
+    code, _, err = run([*args, "--overwrite"], capsys)
+    assert code == 0 and "4 located incident(s)" in err
+    code, _, err = run([*args, "--overwrite"], capsys)
+    assert code == 0 and "nothing stored" in err and "4 located incident(s)" in err
+    from geomap.store import IncidentStore
+
+    with IncidentStore(store).open() as db:
+        before = len(db.articles())
+    other = tmp_path / "other.txt"
+    other.write_text("Shelling hit Kharkiv on Monday.")
+    code, _, err = run(["map", "--article", other, "--store", store, "-o", html], capsys)
+    assert code == 1 and "--overwrite" in err  # the map exists: refused
+    with IncidentStore(store).open() as db:
+        assert len(db.articles()) == before  # and nothing was stored
