@@ -796,52 +796,53 @@ def coherence_features(
     gazetteer: Gazetteer,
 ) -> dict[str, list[tuple[NameMatch, dict[str, float]]]]:
     """Add to each sense how it fits the other names' first-pass choices."""
-    chosen = []
+    admin1s: Counter[str] = Counter()
+    countries: Counter[str] = Counter()
+    local: list[tuple[str, float, float]] = []  # other names' chosen towns and sites
     for key, index in first.items():
-        if index is not None:
-            chosen.append(
-                (
-                    key,
-                    gazetteer.latlon(index),
-                    gazetteer.admin1(index),
-                    gazetteer.country_code(index),
-                    gazetteer.place_type(index),
-                )
-            )
+        if index is None:
+            continue
+        admin1s[gazetteer.admin1(index)] += 1
+        countries[gazetteer.country_code(index)] += 1
+        if gazetteer.place_type(index) in _LOCAL_TYPES:
+            lat, lon = gazetteer.latlon(index)
+            local.append((key, lat, lon))
+    chosen = sum(countries.values())
     out = {}
     for key, senses in options.items():
         if len(senses) < 2:
             out[key] = senses
             continue
-        others = [c for c in chosen if c[0] != key]
-        n = max(1, len(others))
+        own = first.get(key)
+        own_a1 = gazetteer.admin1(own) if own is not None else None
+        own_cc = gazetteer.country_code(own) if own is not None else None
+        n = max(1, chosen - (own is not None))
+        points = [(lat, lon) for k, lat, lon in local if k != key]
         rows = []
         for m, f in senses:
             g = dict(f)
-            lat, lon = gazetteer.latlon(m.index)
             a1 = gazetteer.admin1(m.index)
             cc = gazetteer.country_code(m.index)
-            coslat = math.cos(math.radians(lat))
-            same_a1 = same_cc = 0
-            nearest = math.inf
-            for _, (olat, olon), oa1, occ, otype in others:
-                if a1 and oa1 == a1:
-                    same_a1 += 1
-                if cc and occ == cc:
-                    same_cc += 1
-                if otype in _LOCAL_TYPES:
-                    d = 111.2 * math.hypot(olat - lat, ((olon - lon + 180) % 360 - 180) * coslat)
-                    nearest = min(nearest, d)
-            if m.index == first.get(key):
+            # the others' choices: this name's own first choice does not vouch for itself
+            same_a1 = admin1s[a1] - (own_a1 == a1) if a1 else 0
+            same_cc = countries[cc] - (own_cc == cc) if cc else 0
+            if m.index == own:
                 g["c_first_choice"] = 1.0  # lets the second pass keep what the first knew
             if same_a1:
                 g["c_same_admin1"] = min(1.0, same_a1 / 3)
             if same_cc * 2 > n:
                 g["c_country_majority"] = 1.0
-            if nearest < 50:
-                g["c_near50"] = 1.0
-            elif nearest < 200:
-                g["c_near200"] = 1.0
+            if points:
+                lat, lon = gazetteer.latlon(m.index)
+                coslat = math.cos(math.radians(lat))
+                nearest = min(
+                    111.2 * math.hypot(olat - lat, ((olon - lon + 180) % 360 - 180) * coslat)
+                    for olat, olon in points
+                )
+                if nearest < 50:
+                    g["c_near50"] = 1.0
+                elif nearest < 200:
+                    g["c_near200"] = 1.0
             rows.append((m, g))
         out[key] = rows
     return out
