@@ -22,6 +22,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress
+from operator import itemgetter
 from pathlib import Path
 
 from geomap.gazetteer import (
@@ -54,6 +56,7 @@ RESOLVER_PATH = MODEL_DIR / "resolver.json"
 
 # dotted abbreviations (U.S., W.Va.) keep their periods; "Iran's" splits before the s
 _TOKEN = re.compile(r"(?:[A-Z][a-z]{0,2}\.){2,}|[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")
+_SPLIT = re.compile(f"({_TOKEN.pattern})")
 MAX_TOKENS = 7
 MAX_SENSES = 15
 # lower-case words that may sit inside a place name ("Bay of Pigs", "Dar es Salaam")
@@ -103,7 +106,7 @@ class Tokens:
         self.ends = ends
         self.words = words
         self.keys = keys
-        self.caps = [w[0].isupper() for w in words]
+        self.caps = list(map(str.isupper, map(itemgetter(0), words)))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -136,13 +139,20 @@ def tokenize(text: str) -> Tokens:
     >>> tokenize("Iran’s strike on U.S. bases in Erbil.").words
     ['Iran', 's', 'strike', 'on', 'U.S.', 'bases', 'in', 'Erbil']
     """
-    matches = list(_TOKEN.finditer(text))
-    words = [m.group() for m in matches]
+    # split() with the token pattern as a group gives [gap, word, gap, word, ..., gap];
+    # offsets then come from running sums of lengths, all in C loops
+    parts = _SPLIT.split(text)
+    words = parts[1::2]
+    bounds = list(accumulate(map(len, parts)))
     cache = _KEYS
     if len(cache) > 200_000:  # bound the memo on endless streams
         cache.clear()
-    keys = [cache.get(w) or cache.setdefault(w, _key(w)) for w in words]
-    return Tokens([m.start() for m in matches], [m.end() for m in matches], words, keys)
+    keys = list(map(cache.get, words))
+    if None in keys:
+        for i, key in enumerate(keys):
+            if key is None:
+                keys[i] = cache.setdefault(words[i], _key(words[i]))
+    return Tokens(bounds[0:-1:2], bounds[1::2], words, keys)
 
 
 _KEYS: dict[str, str] = {}
@@ -181,10 +191,9 @@ def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) ->
     status = gazetteer.status
     found: list[Candidate] = []
     n = len(tokens)
-    i = 0
-    while i < n:
-        if not caps[i]:
-            i += 1
+    resume = 0  # the first token a new name may start at
+    for i in compress(range(n), caps):  # only capitalised words can start a name
+        if i < resume:
             continue
         # grow the name token by token while some gazetteer key still starts with it
         key = keys_[i]
@@ -218,9 +227,7 @@ def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) ->
                 break
         if best is not None:
             found.append(best)
-            i = best.last + 1
-        else:
-            i += 1
+            resume = best.last + 1
     return found
 
 
