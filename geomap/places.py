@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, compress
-from operator import itemgetter
+from operator import itemgetter, not_
 from pathlib import Path
 
 from geomap.gazetteer import (
@@ -548,16 +548,16 @@ class _DocContext:
         self.person_keys: set[str] = set()
         keys, caps = tokens.keys, tokens.caps
         n = len(tokens)
-        for i, key in enumerate(keys):
+        for i in compress(range(n), caps):
             # "President Donald Trump", "Mr. Jordan": the capitalised words after a title
-            if key in _TITLES and caps[i]:
+            if keys[i] in _TITLES:
                 j = i + 1
                 while j < n and caps[j] and j - i <= 3:
                     self.person_words.add(keys[j])
                     self.person_keys.add(keys[j])
                     j += 1
         # words the article also writes in lower case are less likely names
-        self.lower_words = {k for k, c in zip(keys, caps, strict=True) if not c}
+        self.lower_words = set(compress(keys, map(not_, caps)))
         first_line = text.split("\n", 1)[0]
         self.in_title = (
             {normalise(w) for w in first_line.split()} if len(first_line) < 200 else set()
@@ -644,6 +644,52 @@ _NONE: frozenset[str] = frozenset()
 _LOCAL_TYPES = frozenset({PlaceType.CITY, PlaceType.ADMIN2, PlaceType.FACILITY})
 
 
+@dataclass(frozen=True, slots=True)
+class _NameSummary:
+    """What one name (with its senses) says about geography, whatever the article."""
+
+    default: int  # the prior-best sense
+    single_country: str | None  # the country, when every sense lies in it
+    countries: frozenset[str]  # countries among the senses that are countries
+    admin1s: frozenset[str]  # admin-1 regions among the senses that are regions
+    sense_admin1s: frozenset[str]  # admin-1 of the first MAX_SENSES senses
+    anchor: tuple[float, float, str] | None  # a lone town or site: its point and admin-1
+
+
+def _summary(cand: Candidate, gazetteer: Gazetteer) -> _NameSummary:
+    memo = gazetteer.memo.setdefault("summary", {})
+    found = memo.get(cand.static_key)
+    if found is not None:
+        return found
+    matches = cand.matches
+    ccs = {gazetteer.country_code(m.index) for m in matches}
+    anchor = None
+    if len({m.index for m in matches}) == 1:
+        i = matches[0].index
+        if gazetteer.place_type(i) in _LOCAL_TYPES:
+            anchor = (*gazetteer.latlon(i), gazetteer.admin1(i))
+    found = _NameSummary(
+        default=max(matches, key=lambda m: _prior(gazetteer, m)).index,
+        single_country=next(iter(ccs)) if len(ccs) == 1 and "" not in ccs else None,
+        countries=frozenset(
+            gazetteer.country_code(m.index)
+            for m in matches
+            if gazetteer.place_type(m.index) is _T_COUNTRY
+        ),
+        admin1s=frozenset(
+            gazetteer.admin1(m.index) for m in matches if gazetteer.place_type(m.index) is _T_ADMIN1
+        ),
+        sense_admin1s=frozenset(
+            a1 for m in matches[:MAX_SENSES] if (a1 := gazetteer.admin1(m.index))
+        ),
+        anchor=anchor,
+    )
+    if len(memo) > 100_000:
+        memo.clear()
+    memo[cand.static_key] = found
+    return found
+
+
 class _ResolveContext:
     """What the rest of the article says about where it is."""
 
@@ -652,39 +698,32 @@ class _ResolveContext:
         # countries and admin-1 regions named as such, with the keys that name them
         self.named_countries: dict[str, set[str]] = defaultdict(set)
         self.named_admin1: dict[str, set[str]] = defaultdict(set)
-        self.default: dict[str, int] = {}  # key -> its prior-best entry
-        for cand in kept:
-            if cand.key in self.default:
-                continue
-            best = max(cand.matches, key=lambda m: _prior(gazetteer, m))
-            self.default[cand.key] = best.index
-            ccs = {gazetteer.country_code(m.index) for m in cand.matches}
-            if len(ccs) == 1 and "" not in ccs:
-                self.countries[next(iter(ccs))] += 1
-            for m in cand.matches:
-                t = gazetteer.place_type(m.index)
-                if t is _T_COUNTRY:
-                    self.named_countries[gazetteer.country_code(m.index)].add(cand.key)
-                elif t is _T_ADMIN1:
-                    self.named_admin1[gazetteer.admin1(m.index)].add(cand.key)
         # for each admin-1 region, the names that have some sense inside it: several
         # different names agreeing on one region is strong evidence (Alexandria, Pineville)
         self.admin1_keys: dict[str, set[str]] = defaultdict(set)
-        for cand in kept:
-            for m in cand.matches[:MAX_SENSES]:
-                a1 = gazetteer.admin1(m.index)
-                if a1:
-                    self.admin1_keys[a1].add(cand.key)
-        self.focus = self.countries.most_common(1)[0][0] if self.countries else None
         # places whose sense is clear pin the article's geography down
-        self.anchors = []
+        self.anchors: list[tuple[str, tuple[float, float]]] = []
         self.anchor_admin1: Counter[str] = Counter()
+        self.default: dict[str, int] = {}  # key -> its prior-best entry
         for cand in kept:
-            if cand.key in self.default and len({m.index for m in cand.matches}) == 1:
-                i = cand.matches[0].index
-                if gazetteer.place_type(i) in _LOCAL_TYPES:
-                    self.anchors.append((cand.key, gazetteer.latlon(i)))
-                    self.anchor_admin1[gazetteer.admin1(i)] += 1
+            key = cand.key
+            if key in self.default:
+                continue
+            summary = _summary(cand, gazetteer)
+            self.default[key] = summary.default
+            if summary.single_country:
+                self.countries[summary.single_country] += 1
+            for cc in summary.countries:
+                self.named_countries[cc].add(key)
+            for a1 in summary.admin1s:
+                self.named_admin1[a1].add(key)
+            for a1 in summary.sense_admin1s:
+                self.admin1_keys[a1].add(key)
+            if summary.anchor is not None:
+                lat, lon, a1 = summary.anchor
+                self.anchors.append((key, (lat, lon)))
+                self.anchor_admin1[a1] += 1
+        self.focus = self.countries.most_common(1)[0][0] if self.countries else None
 
 
 # feature names built once: f-strings over enum values cost a descriptor call each
