@@ -920,16 +920,7 @@ def entry_features(
         if len(matches) == 1:
             out[key] = [(matches[0], {})]  # nothing to choose between
             continue
-        if len(matches) > MAX_SENSES:
-            # hundreds of hamlets share some names; the prior keeps every plausible sense
-            matches = sorted(matches, key=lambda m: -_prior(gazetteer, m))[:MAX_SENSES]
-        max_pop = max(gazetteer.population(m.index) for m in matches)
-        single = len({gazetteer.country_code(m.index) for m in matches}) == 1
-        has_name = any(m.kind is _K_NAME for m in matches)
-        # admin-1 codes of the region senses: a city sense inside one is its namesake seat
-        seats = frozenset(
-            gazetteer.admin1(m.index) for m in matches if gazetteer.place_type(m.index) is _T_ADMIN1
-        )
+        matches, max_pop, single, has_name, seats = _senses(cand, gazetteer)
         out[key] = [
             (
                 m,
@@ -940,6 +931,35 @@ def entry_features(
             for m in matches
         ]
     return out
+
+
+def _senses(
+    cand: Candidate, gazetteer: Gazetteer
+) -> tuple[list[NameMatch], int, bool, bool, frozenset[str]]:
+    """The senses worth weighing for a name, and what they say together (memoised)."""
+    memo = gazetteer.memo.setdefault("senses", {})
+    found = memo.get(cand.static_key)
+    if found is None:
+        matches = cand.matches
+        if len(matches) > MAX_SENSES:
+            # hundreds of hamlets share some names; the prior keeps every plausible sense
+            matches = sorted(matches, key=lambda m: -_prior(gazetteer, m))[:MAX_SENSES]
+        found = (
+            matches,
+            max(gazetteer.population(m.index) for m in matches),
+            len({gazetteer.country_code(m.index) for m in matches}) == 1,
+            any(m.kind is _K_NAME for m in matches),
+            # admin-1 codes of the region senses: a city inside one is its namesake seat
+            frozenset(
+                gazetteer.admin1(m.index)
+                for m in matches
+                if gazetteer.place_type(m.index) is _T_ADMIN1
+            ),
+        )
+        if len(memo) > 100_000:
+            memo.clear()
+        memo[cand.static_key] = found
+    return found
 
 
 def resolve(
