@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import sys
 import time
@@ -92,6 +93,9 @@ def _extract(articles: Iterable[Article], with_incidents: bool):
     from geomap.places import find_places
 
     gazetteer = default_gazetteer()
+    # the gazetteer lives as long as the process: keep the garbage collector from
+    # re-scanning its hundreds of thousands of objects on every collection
+    gc.freeze()
     for article in articles:
         mentions = find_places(article, gazetteer)
         incidents: list[Incident] = []
@@ -341,6 +345,251 @@ def map_(
         webbrowser.open(path.resolve().as_uri())
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite incident store to add to (created if missing).",
+)
+@date_opt
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Run extraction in local processes, or on Dask.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Extraction processes (default: 1 for local, this machine's cores for dask).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Use the Dask cluster at this scheduler address, e.g. tcp://10.0.0.5:8786.",
+)
+@click.option(
+    "--dedup-km",
+    type=click.FloatRange(min=0),
+    default=25.0,
+    show_default=True,
+    help="Reports at most this far apart may be one incident.",
+)
+@click.option(
+    "--dedup-days",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Reports dated at most this many days apart may be one incident.",
+)
+@click.option(
+    "--dedup-precision",
+    type=click.IntRange(1, 3),
+    default=3,
+    show_default=True,
+    help="Coarsest geo_precision that may merge (1 town, 2 near a town, 3 region/country).",
+)
+@click.option("--no-dedup", is_flag=True, help="Keep every article's incidents apart.")
+def ingest(
+    paths,
+    store_path,
+    date,
+    engine,
+    workers,
+    scheduler,
+    dedup_km,
+    dedup_days,
+    dedup_precision,
+    no_dedup,
+) -> None:
+    """Add many articles' incidents to a store, merging reports of one incident.
+
+    PATH is a .txt, .html or .jsonl file, a folder (searched for those files), a
+    glob, or - for stdin. Bad articles are reported and skipped; a summary goes to
+    stderr. Reports from different articles become one incident when they have the
+    same event type, the same place or places within --dedup-km, dates within
+    --dedup-days (undated only with undated) and compatible actors.
+
+    \b
+    $ geomap ingest news/ archive/*.jsonl --store maps/incidents.sqlite
+    $ geomap ingest corpus.jsonl --store maps/incidents.sqlite --engine dask --workers 4
+    $ geomap ingest corpus.jsonl --store s.sqlite --engine dask --scheduler tcp://10.0.0.5:8786
+    """
+    from geomap.batch import ingest as ingest_all
+    from geomap.dedup import DedupRule
+    from geomap.store import IncidentStore
+
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    if scheduler is not None and workers is not None:
+        raise click.UsageError(
+            "--workers sizes a local cluster; a --scheduler's cluster has its own"
+        )
+    rule = (
+        None
+        if no_dedup
+        else DedupRule(max_km=dedup_km, max_days=dedup_days, max_geo_precision=dedup_precision)
+    )
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    with IncidentStore(store_path, rule=rule) as store:
+        summary = ingest_all(
+            paths,
+            store,
+            date=date,
+            engine=engine,
+            workers=workers,
+            scheduler=scheduler,
+            progress=lambda items: _progress(items, "ingest"),
+            on_skip=lambda skipped: _log(f"geomap: skipped {skipped.message}"),
+        )
+        counts = store.counts()
+    for line in summary.lines():
+        _log(line)
+    _log(f"{store_path} holds {counts.incidents} incident(s) from {counts.articles} article(s)")
+    if summary.read == 0 and summary.skipped:
+        raise GeomapError(
+            f"no article could be read from {' '.join(paths)}; expected .txt, .html or "
+            "a .jsonl file; see the reasons above"
+        )
+
+
+@cli.command()
+@click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite incident store to read.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["geojson", "geojsonseq", "csv", "parquet"]),
+    help="Output format (default: from -o's suffix, else geojsonseq).",
+)
+@output_opt
+@overwrite_opt
+@rs_opt
+@click.option("--since", callback=_date, metavar="YYYY-MM-DD", help="Only incidents from then on.")
+@click.option("--until", callback=_date, metavar="YYYY-MM-DD", help="Only incidents up to then.")
+@click.option(
+    "--type",
+    "event_types",
+    multiple=True,
+    metavar="EVENT_TYPE",
+    help="Only this event type, e.g. Battles (repeatable).",
+)
+@click.option(
+    "--actor",
+    "actors",
+    multiple=True,
+    metavar="NAME",
+    help="Only incidents with this actor1 or actor2 (repeatable).",
+)
+@click.option(
+    "--bbox",
+    metavar="MINLON,MINLAT,MAXLON,MAXLAT",
+    help="Only located incidents inside this box (degrees).",
+)
+def export(store_path, fmt, output, overwrite, rs, since, until, event_types, actors, bbox) -> None:
+    """Write stored incidents as GeoJSON, CSV with ACLED's column names, or Parquet.
+
+    Each incident is written once, with all its sources (source_count, article_ids).
+    --since/--until leave out undated incidents; --bbox leaves out unlocated ones.
+
+    \b
+    $ geomap export --store maps/incidents.sqlite -o incidents.csv
+    $ geomap export --store maps/incidents.sqlite --format parquet -o incidents.parquet
+    $ geomap export --store s.sqlite --type Battles --bbox 38.8,29,48.6,37.4 > iraq.geojsons
+    """
+    from geomap._atomic import atomic_path, refuse_existing
+    from geomap.errors import StoreError
+    from geomap.model import LatLon
+    from geomap.store import IncidentStore
+
+    suffixes = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".parquet": "parquet"}
+    if fmt is None:
+        fmt = suffixes.get(output.suffix.lower(), "geojsonseq") if output else "geojsonseq"
+    if fmt == "parquet" and output is None:
+        raise click.UsageError("parquet is binary and is not written to stdout; give -o FILE")
+    if rs and fmt != "geojsonseq":
+        raise click.UsageError("--rs is for --format geojsonseq")
+    if since and until and since > until:
+        raise click.BadParameter(f"{since} is after --until {until}", param_hint="'--since'")
+    corners = None
+    if bbox is not None:
+        try:
+            west, south, east, north = (float(part) for part in bbox.split(","))
+            if south > north:
+                raise ValueError("MINLAT is above MAXLAT")
+            corners = (LatLon(south, west), LatLon(north, east))
+        except ValueError as err:
+            raise click.BadParameter(
+                f"{bbox!r} is not a box ({err}); expected MINLON,MINLAT,MAXLON,MAXLAT in "
+                "degrees, e.g. 38.8,29,48.6,37.4",
+                param_hint="'--bbox'",
+            ) from None
+    if not store_path.is_file():
+        raise StoreError(
+            f"store {store_path} does not exist; expected a store that `geomap ingest` "
+            "wrote; check the path"
+        )
+    if output is not None and not overwrite:
+        refuse_existing(output)  # before the work, not only at the end
+    with IncidentStore(store_path) as store:
+        records = store.query(
+            since=since, until=until, event_types=event_types, actors=actors, bbox=corners
+        )
+    if fmt in ("geojson", "geojsonseq"):
+        from geomap.geojson import incident_features, write_features
+
+        def features():
+            for record in records:
+                event, *others = incident_features(record.incident)
+                event["properties"].update(
+                    source_count=len(record.sources),
+                    article_ids=[s.article_id for s in record.sources],
+                    source_urls=[s.article.url for s in record.sources if s.article.url],
+                )
+                yield event
+                yield from others
+
+        with atomic_output(output, overwrite) as fh:
+            write_features(features(), fh, collection=fmt == "geojson", rs=rs)
+    else:
+        from geomap.gazetteer import default_gazetteer
+        from geomap.store import acled_frame
+
+        gazetteer = default_gazetteer()
+        codes = {
+            r.incident.location.place.country_code
+            for r in records
+            if r.incident.location and r.incident.location.place
+        }
+        names = {code: place.name for code in codes if code and (place := gazetteer.country(code))}
+        frame = acled_frame(records, names)
+        if fmt == "csv":
+            with atomic_output(output, overwrite) as fh:
+                frame.to_csv(fh, index=False, lineterminator="\n")
+        else:
+            with atomic_path(output, overwrite=overwrite, suffix=".parquet") as tmp:
+                try:
+                    frame.to_parquet(tmp, index=False)
+                except ImportError as err:
+                    raise GeomapError(
+                        f"cannot write {output} ({err}); expected pyarrow for parquet; "
+                        "pip install pyarrow, or use --format csv"
+                    ) from err
+    _log(
+        f"exported {len(records)} incident(s) from {store_path}"
+        + (f" to {output}" if output else "")
+    )
+
+
 @cli.group("eval")
 def eval_() -> None:
     """Score geomap on annotated corpora (shared/eval formats)."""
@@ -415,6 +664,8 @@ def eval_events(gold, as_json) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning geomap errors into one line and exit 1."""
+    # a batch tool allocating millions of short-lived objects: collect less often
+    gc.set_threshold(50_000, 50, 50)
     try:
         cli.main(args=argv, prog_name="geomap", standalone_mode=False)
     except click.exceptions.Abort:

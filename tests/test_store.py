@@ -511,3 +511,396 @@ def test_process_killed_at_any_moment_stores_all_or_nothing(
     else:
         child.communicate(timeout=30)
     assert _assert_consistent(db) in {(0, 0, 0), (1, n, n)}
+
+
+# --- deduplication across articles (schema version 2) ------------------------------
+
+BAGHDAD = Place(
+    "geonames:98182", "Baghdad", PlaceType.CITY, LatLon(33.34058, 44.40088), "IQ", "IQ.07"
+)
+SADR_CITY = Place("geonames:7802746", "Sadr City", PlaceType.CITY, LatLon(33.3889, 44.4583), "IQ")
+BASRA = Place("geonames:89341", "Basra", PlaceType.CITY, LatLon(30.50852, 47.7804), "IQ")
+
+
+def located(
+    article_id: str,
+    n: int = 0,
+    *,
+    place: Place = BAGHDAD,
+    day: dt.date = dt.date(2020, 1, 8),
+    fatalities: int | None = None,
+    actor1: str | None = None,
+    event_type: str = "Explosions/Remote violence",
+) -> Incident:
+    evidence = f"Rockets hit {place.name}, {article_id} reports."
+    return Incident(
+        incident_id=f"inc-{article_id}-{n}",
+        article_id=article_id,
+        event_type=event_type,
+        sub_event_type="Shelling/artillery/missile attack",
+        rule="test",
+        trigger=Span(0, 7),
+        evidence=evidence,
+        evidence_span=Span(0, len(evidence)),
+        confidence=0.8,
+        actor1=Actor(actor1, "State forces", 1) if actor1 else None,
+        location=PlaceMention(article_id, Span(12, 12 + len(place.name)), place.name, place, 0.9),
+        geo_precision=1,
+        date=day,
+        time_precision="day",
+        fatalities=fatalities,
+    )
+
+
+def test_two_articles_reporting_one_incident_store_it_once_with_both_sources(db: Path) -> None:
+    with IncidentStore(db) as store:
+        first = store.add(Article("a", "text a"), [located("a", fatalities=35)])
+        second = store.add(Article("b", "text b"), [located("b", place=SADR_CITY, fatalities=30)])
+        (incident,) = store.incidents()
+        sources = store.sources(incident.incident_id)
+    assert (first.status, first.new, first.merged) == ("added", 1, 0)
+    assert (second.status, second.reports, second.new, second.merged) == ("added", 1, 0, 1)
+    assert incident.incident_id == "inc-a-0"
+    assert incident.fatalities == 30
+    assert [(s.article_id, s.report.incident_id, s.evidence) for s in sources] == [
+        ("a", "inc-a-0", "Rockets hit Baghdad, a reports."),
+        ("b", "inc-b-0", "Rockets hit Sadr City, b reports."),
+    ]
+    assert counts(db) == (2, 1, 2)
+
+
+def test_incidents_of_one_article_never_merge(db: Path) -> None:
+    with IncidentStore(db) as store:
+        store.add(Article("a", "text a"), [located("a", 1), located("a", 2)])
+        # b matches both; it joins one, the oldest, and each incident keeps one report per article
+        added = store.add(Article("b", "text b"), [located("b", 1), located("b", 2)])
+        groups = [
+            sorted(s.report.incident_id for s in store.sources(i.incident_id))
+            for i in store.incidents()
+        ]
+    assert (added.new, added.merged) == (0, 2)
+    assert groups == [["inc-a-1", "inc-b-1"], ["inc-a-2", "inc-b-2"]]
+
+
+def test_reports_that_do_not_match_stay_apart(db: Path) -> None:
+    with IncidentStore(db) as store:
+        store.add(Article("a", "a"), [located("a")])
+        store.add(Article("b", "b"), [located("b", place=BASRA)])
+        store.add(Article("c", "c"), [located("c", day=dt.date(2020, 1, 11))])
+        store.add(Article("d", "d"), [located("d", event_type="Battles")])
+        store.add(Article("e", "e"), [located("e", actor1="Iran")])
+        store.add(Article("f", "f"), [located("f", actor1="Turkey")])  # e is Iran
+    assert counts(db) == (6, 5, 6)  # only e joined a (a has no actor)
+
+
+def test_without_a_rule_every_report_is_its_own_incident(db: Path) -> None:
+    with IncidentStore(db, rule=None) as store:
+        store.add(Article("a", "a"), [located("a")])
+        added = store.add(Article("b", "b"), [located("b")])
+    assert (added.new, added.merged) == (1, 0)
+    assert counts(db) == (2, 2, 2)
+
+
+def test_an_updated_article_rebuilds_the_incidents_it_was_merged_into(db: Path) -> None:
+    with IncidentStore(db) as store:
+        store.add(Article("a", "text a"), [located("a", fatalities=35)])
+        store.add(Article("b", "text b"), [located("b", place=SADR_CITY, fatalities=30)])
+        assert store.incidents()[0].notes == ("reported by 2 articles",)
+        # b no longer reports it: the incident is a's report again, under its id
+        assert store.add(Article("b", "text b, corrected"), []).status == "updated"
+        (incident,) = store.incidents()
+        assert incident == located("a", fatalities=35)
+        # a changes its story: a's old report goes, the new one is a new incident
+        store.add(Article("a", "text a, corrected"), [located("a", 7, place=BASRA)])
+        assert [i.incident_id for i in store.incidents()] == ["inc-a-7"]
+    assert counts(db) == (2, 1, 1)
+
+
+def test_an_updated_article_keeps_the_incident_id_others_cite(db: Path) -> None:
+    with IncidentStore(db) as store:
+        store.add(Article("a", "text a"), [located("a")])
+        store.add(Article("b", "text b"), [located("b")])
+        store.add(Article("a", "text a v2"), [])
+        (incident,) = store.incidents()
+    # still named after a's report, now told by b alone
+    assert incident.incident_id == "inc-a-0" and incident.article_id == "b"
+
+
+def test_regroup_merges_what_the_rule_now_matches(db: Path) -> None:
+    with IncidentStore(db, rule=None) as store:
+        store.add(Article("a", "a"), [located("a")])
+        store.add(Article("b", "b"), [located("b", place=SADR_CITY)])
+        store.add(Article("c", "c"), [located("c", place=BASRA)])
+    with IncidentStore(db) as store:
+        assert store.regroup() == 2
+        assert [len(store.sources(i.incident_id)) for i in store.incidents()] == [2, 1]
+        assert store.regroup() == 2  # nothing left to merge
+    with IncidentStore(db, rule=None) as store:
+        assert store.regroup() == 3  # and apart again
+    assert counts(db) == (3, 3, 3)
+
+
+def _load_v1(db: Path) -> None:
+    script = (Path(__file__).parent / "data" / "dedup" / "store_v1.sql").read_text()
+    with sqlite3.connect(db) as conn:
+        conn.executescript(script)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def _v1_incidents(db: Path) -> list[Incident]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("SELECT incident_id, data FROM incidents ORDER BY rowid").fetchall()
+    return [_incident_from_row(row) for row in rows]
+
+
+def test_a_version_1_store_is_upgraded_in_place(db: Path) -> None:
+    _load_v1(db)
+    before = _v1_incidents(db)
+    with IncidentStore(db) as store:
+        assert store.incidents() == before  # incidents are kept as they were
+        erbil = store.sources("v1-erbil-1-1")
+        assert [a.article_id for a in store.articles()] == [
+            "erbil-1",
+            "erbil-2",
+            "baghdad-1",
+            "baghdad-2",
+            "nowhere-1",
+        ]
+        conn = store._conn
+        assert conn is not None
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='index'")}
+    assert {"sources_for_dedup", "incidents_by_date", "incidents_by_type"} <= indexes
+    assert counts(db) == (5, 4, 5)
+    # each version-1 source became that article's report, with its own evidence
+    assert [(s.article_id, s.evidence, s.evidence_span) for s in erbil] == [
+        ("erbil-1", "Iranian missiles struck a base in Erbil.", Span(0, 40)),
+        ("erbil-2", "Missiles from Iran hit Erbil.", Span(0, 29)),
+    ]
+    assert erbil[1].report.article_id == "erbil-2"
+    assert erbil[1].report.evidence == "Missiles from Iran hit Erbil."
+    assert erbil[1].report.location == before[0].location
+    assert erbil[1].article.url == "https://example.org/e2"
+
+
+def test_an_upgraded_store_merges_new_reports_and_can_regroup(db: Path) -> None:
+    _load_v1(db)
+    with IncidentStore(db) as store:
+        added = store.add(Article("baghdad-3", "more rockets"), [located("baghdad-3")])
+        assert added.merged == 1  # into the oldest matching version-1 incident
+        assert len(store.sources("v1-baghdad-1-1")) == 2
+        # version 1 kept the two Baghdad reports apart; the rule merges them
+        assert store.regroup() == 3
+        groups = {
+            i.incident_id: sorted(s.article_id for s in store.sources(i.incident_id))
+            for i in store.incidents()
+        }
+    assert groups == {
+        "v1-erbil-1-1": ["erbil-1", "erbil-2"],
+        "v1-baghdad-1-1": ["baghdad-1", "baghdad-2", "baghdad-3"],
+        "v1-nowhere-1-1": ["nowhere-1"],
+    }
+
+
+def test_a_damaged_version_1_store_is_not_upgraded(db: Path) -> None:
+    _load_v1(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE incidents SET data = '{\"incident_id\": 1}' WHERE rowid = 2")
+    with pytest.raises(StoreError, match=r"cannot upgrade .* to schema version 2") as err:
+        IncidentStore(db).open()
+    assert "\n" not in str(err.value)
+    with sqlite3.connect(db) as conn:  # rolled back: still a version-1 store
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
+    assert names == {"articles", "incidents", "sources"}
+
+
+def _report_same_incidents(path: str, prefix: str, count: int, start: object) -> None:
+    start.wait()  # type: ignore[attr-defined]
+    with IncidentStore(path) as store:
+        for n in range(count):
+            # article n of each writer reports incident n: days 3 apart never merge
+            day = dt.date(2020, 1, 1) + dt.timedelta(days=3 * n)
+            store.add(
+                Article(f"{prefix}-{n}", f"{prefix} {n}"), [located(f"{prefix}-{n}", day=day)]
+            )
+
+
+def test_two_processes_reporting_the_same_incidents_merge_them(db: Path) -> None:
+    count = 60
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    writers = [
+        context.Process(target=_report_same_incidents, args=(str(db), prefix, count, start))
+        for prefix in ("left", "right")
+    ]
+    for writer in writers:
+        writer.start()
+    start.set()
+    for writer in writers:
+        writer.join(timeout=120)
+        assert writer.exitcode == 0
+    assert counts(db) == (2 * count, count, 2 * count)
+    with IncidentStore(db) as store:
+        for incident in store.incidents():
+            assert sorted(
+                s.article_id.split("-")[0] for s in store.sources(incident.incident_id)
+            ) == [
+                "left",
+                "right",
+            ]
+
+
+_MERGING_CHILD = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from test_store import located
+import datetime as dt
+from geomap.model import Article
+from geomap.store import IncidentStore
+
+db, marker, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[4])
+days = [dt.date(2000, 1, 1) + dt.timedelta(days=3 * k) for k in range(n)]
+store = IncidentStore(db).open()
+rebuilt = 0
+
+def trace(statement):
+    global rebuilt
+    if statement.startswith("UPDATE incidents"):
+        rebuilt += 1
+        if rebuilt == n // 2:
+            marker.write_text("half merged")
+            time.sleep(600)
+
+store._conn.set_trace_callback(trace)
+store.add(Article("late", "late"), [located("late", k, day=d) for k, d in enumerate(days)])
+marker.write_text("done")
+"""
+
+
+def test_process_killed_while_merging_leaves_the_incidents_as_they_were(
+    db: Path, tmp_path: Path
+) -> None:
+    n = 200
+    days = [dt.date(2000, 1, 1) + dt.timedelta(days=3 * k) for k in range(n)]
+    with IncidentStore(db) as store:
+        store.add(
+            Article("early", "early"), [located("early", k, day=d) for k, d in enumerate(days)]
+        )
+        before = store.incidents()
+    marker = tmp_path / "marker"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _MERGING_CHILD,
+            str(db),
+            str(marker),
+            str(Path(__file__).parent),
+            str(n),
+        ],
+        stderr=subprocess.PIPE,
+    )
+    assert _wait_for(marker, child) == "half merged"
+    _kill(child)
+    assert _assert_consistent(db) == (1, n, n)
+    with IncidentStore(db) as store:
+        assert store.incidents() == before
+        assert (
+            store.add(
+                Article("late", "late"), [located("late", k, day=d) for k, d in enumerate(days)]
+            ).merged
+            == n
+        )
+    assert counts(db) == (2, n, 2 * n)
+
+
+# --- queries and tables ------------------------------------------------------------
+
+
+@pytest.fixture
+def filled(db: Path) -> Path:
+    with IncidentStore(db) as store:
+        store.add(
+            Article("a", "a", url="https://www.wire.example.com/a"),
+            [
+                located("a", 1, actor1="Iran", fatalities=2),
+                located("a", 2, place=BASRA, event_type="Battles"),
+            ],
+        )
+        store.add(Article("b", "b"), [located("b", 1, place=SADR_CITY, fatalities=1)])
+        store.add(Article("c", "c"), [located("c", 1, day=dt.date(2020, 2, 1), actor1="Turkey")])
+        store.add(Article("d", "d"), [dataclasses.replace(small_incident("d", 1))])
+    return db
+
+
+def _ids(records: list) -> list[str]:
+    return [r.incident.incident_id for r in records]
+
+
+def test_query_without_filters_returns_everything_with_sources(filled: Path) -> None:
+    with IncidentStore(filled) as store:
+        records = store.query()
+    assert _ids(records) == ["inc-a-1", "inc-a-2", "inc-c-1", "inc-d-1"]
+    assert [s.article_id for s in records[0].sources] == ["a", "b"]
+    assert records[0].sources[0].article.url == "https://www.wire.example.com/a"
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"since": dt.date(2020, 1, 9)}, ["inc-c-1"]),
+        ({"until": dt.date(2020, 1, 8)}, ["inc-a-1", "inc-a-2"]),
+        ({"since": dt.date(2020, 1, 8), "until": dt.date(2020, 1, 8)}, ["inc-a-1", "inc-a-2"]),
+        ({"event_types": ["battles"]}, ["inc-a-2", "inc-d-1"]),
+        ({"event_types": ["Explosions/Remote violence"]}, ["inc-a-1", "inc-c-1"]),
+        (
+            {"event_types": ["Battles", "Explosions/Remote violence"]},
+            ["inc-a-1", "inc-a-2", "inc-c-1", "inc-d-1"],
+        ),
+        ({"actors": ["iran"]}, ["inc-a-1"]),
+        ({"actors": ["The Iran", "Turkey"]}, ["inc-a-1", "inc-c-1"]),
+        ({"actors": ["Nobody"]}, []),
+        ({"bbox": (LatLon(33, 44), LatLon(34, 45))}, ["inc-a-1", "inc-c-1"]),
+        ({"bbox": (LatLon(29, 47), LatLon(31, 48))}, ["inc-a-2"]),
+        # west of east: the box crosses the antimeridian (lon >= 47 or <= 44)
+        ({"bbox": (LatLon(29, 47), LatLon(34, 44))}, ["inc-a-2"]),
+        ({"bbox": (LatLon(29, 47.9), LatLon(34, 44))}, []),
+        ({"bbox": (LatLon(29, 170), LatLon(34, 45))}, ["inc-a-1", "inc-c-1"]),
+        ({"bbox": (LatLon(-90, -180), LatLon(90, 180)), "event_types": ["Battles"]}, ["inc-a-2"]),
+    ],
+)
+def test_query_filters(filled: Path, filters: dict, expected: list[str]) -> None:
+    with IncidentStore(filled) as store:
+        assert _ids(store.query(**filters)) == expected
+
+
+def test_acled_frame_has_acled_columns_and_one_row_per_incident(filled: Path) -> None:
+    with IncidentStore(filled) as store:
+        frame = store_module.acled_frame(store.query(), {"IQ": "Iraq"})
+    assert list(frame.columns) == list(store_module.ACLED_COLUMNS)
+    assert list(frame["event_id_cnty"]) == ["IQ-inc-a-1", "IQ-inc-a-2", "IQ-inc-c-1", "XX-inc-d-1"]
+    first = frame.iloc[0]
+    assert first["event_date"] == dt.date(2020, 1, 8) and first["year"] == 2020
+    assert first["time_precision"] == 1
+    assert (first["actor1"], first["inter1"], first["interaction"]) == ("Iran", 1, 10)
+    assert (first["country"], first["location"], first["country_code"]) == ("Iraq", "Baghdad", "IQ")
+    assert (first["latitude"], first["longitude"], first["geo_precision"]) == (
+        33.34058,
+        44.40088,
+        1,
+    )
+    assert first["fatalities"] == 1  # a said 2, b said 1: the conservative figure
+    assert (first["source_count"], first["article_ids"]) == (2, "a; b")
+    assert first["source"] == "wire.example.com; b"
+    assert (
+        first["evidence"] == "Rockets hit Baghdad, a reports. | Rockets hit Sadr City, b reports."
+    )
+    last = frame.iloc[3]
+    assert last["latitude"] is None or last["latitude"] != last["latitude"]  # missing
+    assert str(frame["fatalities"].dtype) == "Int64"
