@@ -58,7 +58,7 @@ _DATE_RE = re.compile(
             r"(?P<today>\b(?i:today|tonight|this\s+(?:morning|afternoon|evening)|earlier\s+today)\b)",
             rf"(?P<ago>\b(?P<n>{_COUNT_RE})\s+(?P<unit>day|days|week|weeks|month|months|year|years)\s+(?i:ago|earlier)\b)",
             r"(?P<rel>\b(?P<which>(?i:last|past|previous|this|earlier\s+this|late\s+last|early\s+last))\s+(?P<runit>week|weekend|month|year)\b)",
-            r"(?P<year>\b(?P<yp>(?i:in|since|during|of|by|until|from|early|late|mid-?|the|spring|summer|autumn|fall|winter)\s+(?:(?i:early|late|mid-?)\s*)?)(?P<y4>1[5-9]\d\d|20\d\d)\b(?!\s*(?:km|kilometers|miles|people|troops|soldiers)))",
+            r"(?P<year>\b(?P<yp>(?i:in|since|during|of|by|until|from|early|late|mid-?|the|spring|summer|autumn|fall|winter)\s+(?:(?i:early|late|mid-?)\s*)?)(?P<y4>1[5-9]\d\d|20\d\d)\b(?!\s*(?:km|kilometers|miles|people|troops|soldiers))(?!\s+(?:[A-Z][\w.'-]*\s+){1,3}(?:St|Street|Ave|Avenue|Road|Rd|Blvd|Boulevard|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Highway|Hwy)\b))",
         )
     )
 )

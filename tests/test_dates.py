@@ -84,3 +84,13 @@ def test_a_weekday_is_within_the_past_week(ref: dt.date, day: str) -> None:
     assert found.date is not None
     assert 0 <= (ref - found.date).days <= 6
     assert calendar.day_name[found.date.weekday()] == day
+
+
+def test_a_house_number_is_not_a_year():
+    import datetime as dt
+
+    from geomap.dates import find_dates
+
+    ref = dt.date(2009, 3, 20)
+    assert find_dates("Henry, 19, of 1935 Orchard St., Alexandria, was arrested.", ref) == []
+    assert [d.precision for d in find_dates("In 1979 Iranian students seized it.", ref)] == ["year"]
