@@ -46,6 +46,7 @@ import functools
 import hashlib
 import json
 import sqlite3
+import time
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -769,7 +770,7 @@ class IncidentStore:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         self._check_identity(conn)  # before anything writes to someone else's file
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(conn)
         # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -815,6 +816,27 @@ class IncidentStore:
                     ) from err
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (a persistent setting), waiting out other openers.
+
+    Changing the journal mode needs the file to itself, and SQLite may answer
+    "database is locked" at once instead of waiting out its busy timeout when
+    another process is opening the same new store; so retry until that timeout.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) and "busy" not in str(err):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
