@@ -59,6 +59,7 @@ _TOKEN = re.compile(r"(?:[A-Z][a-z]{0,2}\.){2,}|[^\W\d_]+(?:['’](?![sS]\b)[^\W
 _SPLIT = re.compile(f"({_TOKEN.pattern})")
 MAX_TOKENS = 7
 MAX_SENSES = 15
+SETTLED_MARGIN = 2.0  # first-pass score lead above which the coherence pass is skipped
 # lower-case words that may sit inside a place name ("Bay of Pigs", "Dar es Salaam")
 _CONNECTORS = frozenset(
     [
@@ -968,9 +969,19 @@ def resolve(
     """Choose one entry index for each kept candidate, using the article as context."""
     res = resolver if resolver is not None else default_resolver()
     options = entry_features(kept, text, gazetteer)
-    by_key = _best(options, res.score)
-    if res.coherence:
-        by_key = _best(coherence_features(options, by_key, gazetteer), res.score2)
+    by_key: dict[str, int | None] = {}
+    unsettled = {}
+    for key, senses in options.items():
+        if len(senses) == 1:
+            by_key[key] = senses[0][0].index
+            continue
+        scored = sorted(((res.score(f), n) for n, (_, f) in enumerate(senses)), reverse=True)
+        by_key[key] = senses[scored[0][1]][0].index
+        # a clear first choice stands; only close calls are worth the second pass
+        if scored[0][0] - scored[1][0] < SETTLED_MARGIN:
+            unsettled[key] = senses
+    if res.coherence and unsettled:
+        by_key.update(_best(coherence_features(unsettled, by_key, gazetteer), res.score2))
     for key, index in by_key.items():
         if index is not None and gazetteer.place_type(index) is _T_ADMIN1:
             cand = next(c for c in kept if c.key == key)
