@@ -37,17 +37,31 @@ def _geomap_cmd() -> list[str]:
     return (["taskset", "-c", "0"] if shutil.which("taskset") else []) + base
 
 
-def _timed(args: list[str], runs: int) -> tuple[float, float]:
-    """Median wall and median CPU seconds (user + system) of a command."""
-    walls, cpus = [], []
+def _cpu(args: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run of a command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def _paired(corpus: list[str], tiny: list[str], runs: int) -> tuple[float, float, float]:
+    """Median CPU seconds of the corpus run beyond a one-line run, measured in pairs.
+
+    Each corpus run is paired with a start-up run right before it, so the slow drift
+    of a shared machine's speed cancels within each pair; the median of the pairs'
+    differences is the work on the corpus alone. Also returns the median start-up.
+    """
+    diffs, walls, starts = [], [], []
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-        walls.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+        _, start = _cpu(tiny)
+        wall, cpu = _cpu(corpus)
+        diffs.append(cpu - start)
+        walls.append(wall)
+        starts.append(start)
+    return statistics.median(diffs), statistics.median(walls), statistics.median(starts)
 
 
 def main() -> None:
@@ -58,10 +72,11 @@ def main() -> None:
     corpora = [args.eval_dir / "lgl.jsonl", args.eval_dir / "geowebnews.jsonl"]
     cv = json.loads(RESOLVER_PATH.read_text()).get("cross_validated", {}).get("end_to_end", {})
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tiny = Path(tmp) / "tiny.jsonl"
-        tiny.write_text(json.dumps({"id": "t", "text": "Shelling hit Erbil."}) + "\n")
-        startup, startup_cpu = _timed([*_geomap_cmd(), "places", str(tiny)], args.runs)
+    tmp = tempfile.TemporaryDirectory()
+    tiny = Path(tmp.name) / "tiny.jsonl"
+    tiny.write_text(json.dumps({"id": "t", "text": "Shelling hit Erbil."}) + "\n")
+    tiny_cmd = [*_geomap_cmd(), "places", str(tiny)]
+    startups = []
 
     header = (
         f"{'corpus':<12}{'':>6}{'P':>7}{'R':>7}{'F1':>7}{'e2e161':>8}{'cond161':>8}"
@@ -70,10 +85,10 @@ def main() -> None:
     print(header)
     for path in corpora:
         result = evaluate_corpus(path)
-        wall, cpu = _timed([*_geomap_cmd(), "places", str(path)], args.runs)
-        # the machine is shared: CPU seconds are steadier than wall seconds
-        wps = result.words / max(1e-9, cpu - startup_cpu)
-        wps_wall = result.words / max(1e-9, wall - startup)
+        # the machine is shared: CPU seconds, in pairs with a start-up run
+        work, wall, startup = _paired([*_geomap_cmd(), "places", str(path)], tiny_cmd, args.runs)
+        startups.append(startup)
+        wps = result.words / max(1e-9, work)
         for label, s in (("in", result.score.as_dict()), ("cv", cv.get(path.stem))):
             if not s:
                 continue
@@ -83,8 +98,8 @@ def main() -> None:
                 f"{wps if label == 'in' else float('nan'):>10,.0f}"
             )
         print(
-            f"{'':<12}words={result.words:,}; command median of {args.runs}: wall {wall:.2f}s, "
-            f"CPU {cpu:.2f}s; words/s by wall {wps_wall:,.0f}"
+            f"{'':<12}words={result.words:,}; median of {args.runs} pairs: command wall "
+            f"{wall:.2f}s, CPU beyond start-up {work:.2f}s"
         )
     from geomap.gazetteer import Gazetteer
 
@@ -95,7 +110,7 @@ def main() -> None:
         loads.append(time.perf_counter() - t0)
     print(
         "start-up of the command (interpreter, imports, gazetteer; one-line input): "
-        f"wall {startup:.2f}s, CPU {startup_cpu:.2f}s; "
+        f"CPU {statistics.median(startups):.2f}s; "
         f"gazetteer load alone: {statistics.median(loads):.2f}s"
     )
     print(
