@@ -37,6 +37,9 @@ import shapely
 import shapely.affinity
 from shapely.geometry import MultiPolygon, Polygon, shape
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from topojson import decode_arcs, topology_geometry
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "data" / "basemap"
 DEFAULT_CACHE = Path.home() / ".cache" / "geomap" / "npm"
@@ -107,45 +110,6 @@ def read_member(tarball: bytes, member: str) -> Any:
         if handle is None:
             raise BuildError(f"{member} is missing from the tarball")
         return json.load(handle)
-
-
-# --- TopoJSON ---------------------------------------------------------------------------
-
-
-def decode_arcs(topology: dict[str, Any]) -> list[np.ndarray]:
-    """Absolute lon/lat arrays of a (possibly quantized) topology's arcs."""
-    transform = topology.get("transform")
-    arcs = []
-    for arc in topology["arcs"]:
-        xy = np.asarray(arc, dtype=float)
-        if transform is not None:
-            # Quantized arcs are delta-encoded integers on a grid.
-            xy = np.cumsum(xy, axis=0) * transform["scale"] + transform["translate"]
-        arcs.append(xy)
-    return arcs
-
-
-def _ring(arcs: list[np.ndarray], indices: Sequence[int]) -> np.ndarray:
-    parts = []
-    for k, i in enumerate(indices):
-        # A negative index ~i is arc i walked backwards.
-        arc = arcs[i] if i >= 0 else arcs[~i][::-1]
-        parts.append(arc if k == 0 else arc[1:])  # arcs share their joining point
-    return np.concatenate(parts)
-
-
-def topology_geometry(arcs: list[np.ndarray], geom: dict[str, Any]) -> Polygon | MultiPolygon:
-    kind = geom.get("type")
-    if kind == "Polygon":
-        rings = [_ring(arcs, r) for r in geom["arcs"]]
-        return Polygon(rings[0], rings[1:])
-    if kind == "MultiPolygon":
-        polys = []
-        for poly in geom["arcs"]:
-            rings = [_ring(arcs, r) for r in poly]
-            polys.append(Polygon(rings[0], rings[1:]))
-        return MultiPolygon(polys)
-    raise BuildError(f"unsupported TopoJSON geometry type {kind!r}")
 
 
 # --- antimeridian -------------------------------------------------------------------------
@@ -247,7 +211,10 @@ def build_countries(tarball: bytes) -> bytes:
     for geom in topology["objects"]["countries"]["geometries"]:
         if not geom.get("type"):
             continue
-        geoms.append(fix_antimeridian(topology_geometry(arcs, geom)))
+        decoded = topology_geometry(arcs, geom)
+        if decoded is None:
+            raise BuildError(f"country {geom.get('id')} has no polygon in the topology")
+        geoms.append(fix_antimeridian(decoded))
         props.append({"id": geom.get("id"), "name": geom.get("properties", {}).get("name")})
     collection = {
         "type": "FeatureCollection",
@@ -336,10 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the form the renderer splices into maps, so a map costs no GeoJSON parsing
     from geomap.render import BASEMAP_CACHE, encode_basemap
 
-    outputs[BASEMAP_CACHE] = gzip_json(encode_basemap(
-        json.loads(gzip.decompress(outputs["countries.geojson.gz"])),
-        json.loads(gzip.decompress(outputs["admin1.geojson.gz"])),
-    ))
+    outputs[BASEMAP_CACHE] = gzip_json(
+        encode_basemap(
+            json.loads(gzip.decompress(outputs["countries.geojson.gz"])),
+            json.loads(gzip.decompress(outputs["admin1.geojson.gz"])),
+        )
+    )
 
     rows = "\n".join(
         f"| `{name}` | `{hashlib.sha256(data).hexdigest()}` | {len(data)} |"

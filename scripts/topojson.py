@@ -1,48 +1,40 @@
-"""Decode TopoJSON (the format of npm's world-atlas and us-atlas) into shapely geometries.
+"""Decode TopoJSON (npm's world-atlas and us-atlas) into shapely polygons.
 
-Only what the build scripts need: quantised or plain arcs, Polygon and MultiPolygon
-objects. Written for the build, never imported by geomap at run time.
+The one decoder both build scripts use; never imported by geomap at run time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
-from shapely.geometry.base import BaseGeometry
 
 
-def _decode_arcs(topology: dict[str, Any]) -> list[list[tuple[float, float]]]:
+def decode_arcs(topology: dict[str, Any]) -> list[np.ndarray]:
+    """Absolute lon/lat arrays of a (possibly quantized) topology's arcs."""
     transform = topology.get("transform")
-    arcs: list[list[tuple[float, float]]] = []
+    arcs = []
     for arc in topology["arcs"]:
-        if transform is None:
-            arcs.append([(float(x), float(y)) for x, y, *_ in arc])
-            continue
-        (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-        x = y = 0
-        points = []
-        # quantised arcs are delta-encoded
-        for dx, dy, *_ in arc:
-            x += dx
-            y += dy
-            points.append((x * sx + tx, y * sy + ty))
-        arcs.append(points)
+        xy = np.asarray(arc, dtype=float)
+        if transform is not None:
+            # Quantized arcs are delta-encoded integers on a grid.
+            xy = np.cumsum(xy, axis=0) * transform["scale"] + transform["translate"]
+        arcs.append(xy)
     return arcs
 
 
-def _ring(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> list[tuple[float, float]]:
-    ring: list[tuple[float, float]] = []
-    for index in indexes:
-        # a negative index means the arc ~index walked backwards
-        points = arcs[index] if index >= 0 else arcs[~index][::-1]
-        # consecutive arcs share their joining point
-        ring.extend(points[1:] if ring else points)
-    return ring
+def _ring(arcs: list[np.ndarray], indices: Sequence[int]) -> np.ndarray:
+    parts = []
+    for k, i in enumerate(indices):
+        # A negative index ~i is arc i walked backwards.
+        arc = arcs[i] if i >= 0 else arcs[~i][::-1]
+        parts.append(arc if k == 0 else arc[1:])  # arcs share their joining point
+    return np.concatenate(parts)
 
 
-def _polygon(arcs: list[list[tuple[float, float]]], rings: list[list[int]]) -> Polygon | None:
+def _polygon(arcs: list[np.ndarray], rings: list[list[int]]) -> Polygon | None:
     shell, *holes = (_ring(arcs, r) for r in rings)
     # quantisation can collapse a tiny island to fewer points than a ring needs
     if len(shell) < 4:
@@ -50,22 +42,27 @@ def _polygon(arcs: list[list[tuple[float, float]]], rings: list[list[int]]) -> P
     return Polygon(shell, [h for h in holes if len(h) >= 4])
 
 
+def topology_geometry(
+    arcs: list[np.ndarray], geom: dict[str, Any]
+) -> Polygon | MultiPolygon | None:
+    """The object's polygon(s); None when it has none (another type, or all collapsed)."""
+    kind = geom.get("type")
+    if kind == "Polygon":
+        return _polygon(arcs, geom["arcs"])
+    if kind == "MultiPolygon":
+        polys = [p for p in (_polygon(arcs, rings) for rings in geom["arcs"]) if p is not None]
+        if not polys:
+            return None
+        return MultiPolygon(polys)
+    return None
+
+
 def geometries(
     topology: dict[str, Any], name: str
-) -> Iterator[tuple[dict[str, Any], BaseGeometry]]:
-    """Yield ``(feature, geometry)`` for every polygonal object in ``objects[name]``.
-
-    ``feature`` is the TopoJSON geometry object itself (``id`` and ``properties``).
-    """
-    arcs = _decode_arcs(topology)
+) -> Iterator[tuple[dict[str, Any], Polygon | MultiPolygon]]:
+    """Yield ``(object, geometry)`` for every polygonal object in ``objects[name]``."""
+    arcs = decode_arcs(topology)
     for obj in topology["objects"][name]["geometries"]:
-        if obj.get("type") == "Polygon":
-            polygons = [_polygon(arcs, obj["arcs"])]
-        elif obj.get("type") == "MultiPolygon":
-            polygons = [_polygon(arcs, p) for p in obj["arcs"]]
-        else:
-            continue
-        polygons = [p for p in polygons if p is not None]
-        if polygons:
-            geom: BaseGeometry = polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
+        geom = topology_geometry(arcs, obj)
+        if geom is not None:
             yield obj, geom

@@ -29,20 +29,11 @@ from test_render import (  # the same hand-made incidents as the markup tests
 
 from geomap.errors import OutputExistsError
 from geomap.model import LatLon, Place, PlaceType
-from geomap.render import render_map, screenshot
+from geomap.render import launch_chromium, render_map, screenshot
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LOCAL = ("file:", "data:", "about:", "blob:")
 READY = "window.geomap && window.geomap.ready === true"
 
@@ -56,7 +47,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        chromium = launch_chromium(pw, CHROMIUM)  # the launch the product uses
         yield chromium
         chromium.close()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -29,7 +29,6 @@ __all__ = [
     "haversine_km",
     "match_spans",
     "read_gold",
-    "score_documents",
 ]
 
 EARTH_RADIUS_KM = 6371.0088
@@ -193,15 +192,6 @@ def score_document(gold: Sequence[GoldToponym], predicted: Sequence[Predicted]) 
         if km <= THRESHOLD_KM:
             s.within += 1
     return s
-
-
-def score_documents(
-    pairs: Iterable[tuple[GoldDocument, Sequence[Predicted]]],
-) -> ToponymScore:
-    total = ToponymScore()
-    for doc, predicted in pairs:
-        total.add(score_document(doc.toponyms, predicted))
-    return total
 
 
 @dataclass

@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -219,10 +219,6 @@ class Gazetteer:
             self._status[key] = known
         return known
 
-    def has(self, key: str) -> bool:
-        """Whether an already normalised key names anything."""
-        return bool(self.status(key) & IS_KEY)
-
     def lookup(self, name: str) -> list[Place]:
         """Places called ``name``: own names before aliases, then countries and regions
         before towns, then the most populous; empty if none."""
@@ -274,10 +270,6 @@ class Gazetteer:
         return frozenset(
             info["capital"] for info in self._countries.values() if info["capital"] is not None
         )
-
-    def countries(self) -> Iterator[Place]:
-        for info in self._countries.values():
-            yield self.place(info["entry"])
 
 
 def _numbers(typecode: str, blob: memoryview) -> array.array:
