@@ -17,7 +17,7 @@ from geomap.evaluation.events import (
     sentence_correct,
     tune_weights,
 )
-from geomap.incidents import EVENT_PLACE_WEIGHTS, _candidates
+from geomap.eventplace import EVENT_PLACE_WEIGHTS, _candidates
 from geomap.model import Article, PlaceMention, Span
 
 

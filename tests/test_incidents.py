@@ -19,7 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geomap.incidents import find_incidents, predict_event_location
+from geomap.eventplace import predict_event_location
+from geomap.incidents import find_incidents
 from geomap.model import Article, Incident, LatLon, Place, PlaceMention, PlaceType, Span
 
 DATA = Path(__file__).parent / "data" / "incidents"

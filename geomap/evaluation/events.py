@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from geomap.errors import InputFormatError
-from geomap.incidents import predict_event_location
+from geomap.eventplace import predict_event_location
 from geomap.model import Article, PlaceMention, Span
 
 __all__ = [
@@ -252,7 +252,7 @@ def cross_validate_file(
 ) -> CrossValidation:
     """:func:`cross_validate` on a corpus file, places found by geomap itself.
 
-    This is how :data:`geomap.incidents.EVENT_PLACE_WEIGHTS` was set (a few
+    This is how :data:`geomap.eventplace.EVENT_PLACE_WEIGHTS` was set (a few
     minutes on one core)::
 
         from geomap.evaluation.events import cross_validate_file
@@ -304,7 +304,7 @@ def _balanced(score: EventLocationScore) -> float:
 def _score_prepared(
     prepared: Sequence[tuple[EventLocationRecord, list[Any]]], weights: dict[str, float]
 ) -> EventLocationScore:
-    from geomap.incidents import _choose  # the shared place choice, candidates precomputed
+    from geomap.eventplace import _choose  # the shared place choice, candidates precomputed
 
     table = {rec.record_id: cands for rec, cands in prepared}
     return score_event_locations(
@@ -322,7 +322,7 @@ def tune_weights(
     """Coordinate ascent on the mean of the two slices' accuracy.
 
     ``prepared`` pairs each record with its scored candidates (from
-    ``geomap.incidents._candidates``), which do not depend on the weights.
+    ``geomap.eventplace._candidates``), which do not depend on the weights.
     """
     weights = dict(start)
     best = _balanced(_score_prepared(prepared, weights))
@@ -348,11 +348,11 @@ def cross_validate(
 ) -> CrossValidation:
     """Tune the place-choice weights on k-1 document folds, score the held-out fold.
 
-    Tuning starts from :data:`geomap.incidents.HAND_SET_WEIGHTS` each time, so
+    Tuning starts from :data:`geomap.eventplace.HAND_SET_WEIGHTS` each time, so
     no held-out fold has been seen. ``mentions`` gives each record's
     recognised place mentions (never gold).
     """
-    from geomap.incidents import HAND_SET_WEIGHTS, _candidates
+    from geomap.eventplace import HAND_SET_WEIGHTS, _candidates
 
     prepared = [(rec, _candidates(rec.text, rec.event_verb, mentions(rec))) for rec in records]
     fold_scores = []
