@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,25 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _run import geomap_cmd, run_cpu  # noqa: E402
+
 from geomap.evaluation.places import evaluate_corpus  # noqa: E402
 from geomap.places import RESOLVER_PATH  # noqa: E402
-
-
-def _geomap_cmd() -> list[str]:
-    exe = shutil.which("geomap")
-    base = [exe] if exe else [sys.executable, "-m", "geomap.cli"]
-    # one core, as the target says
-    return (["taskset", "-c", "0"] if shutil.which("taskset") else []) + base
-
-
-def _cpu(args: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one run of a command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def _paired(corpus: list[str], tiny: list[str], runs: int) -> tuple[float, float, float]:
@@ -56,8 +38,8 @@ def _paired(corpus: list[str], tiny: list[str], runs: int) -> tuple[float, float
     """
     diffs, walls, starts = [], [], []
     for _ in range(runs):
-        _, start = _cpu(tiny)
-        wall, cpu = _cpu(corpus)
+        _, start = run_cpu(tiny)
+        wall, cpu = run_cpu(corpus)
         diffs.append(cpu - start)
         walls.append(wall)
         starts.append(start)
@@ -75,7 +57,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     tiny = Path(tmp.name) / "tiny.jsonl"
     tiny.write_text(json.dumps({"id": "t", "text": "Shelling hit Erbil."}) + "\n")
-    tiny_cmd = [*_geomap_cmd(), "places", str(tiny)]
+    tiny_cmd = [*geomap_cmd(), "places", str(tiny)]
     startups = []
 
     header = (
@@ -86,7 +68,7 @@ def main() -> None:
     for path in corpora:
         result = evaluate_corpus(path)
         # the machine is shared: CPU seconds, in pairs with a start-up run
-        work, wall, startup = _paired([*_geomap_cmd(), "places", str(path)], tiny_cmd, args.runs)
+        work, wall, startup = _paired([*geomap_cmd(), "places", str(path)], tiny_cmd, args.runs)
         startups.append(startup)
         wps = result.words / max(1e-9, work)
         for label, s in (("in", result.score.as_dict()), ("cv", cv.get(path.stem))):

@@ -8,19 +8,28 @@ event. :mod:`geomap.incidents` uses it for every incident, and
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
+from pathlib import Path
+from typing import Protocol
 
-from geomap.model import PlaceMention, PlaceType, Span
+from geomap.model import Place, PlaceMention, PlaceType, Span
 
 __all__ = [
-    "EVENT_PLACE_THRESHOLD",
-    "EVENT_PLACE_WEIGHTS",
-    "HAND_SET_WEIGHTS",
+    "MODEL_PATH",
+    "EventPlaceModel",
+    "choose_sites",
+    "default_model",
     "predict_event_location",
 ]
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "model" / "eventplace.json"
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -114,74 +123,6 @@ _COORDINATION = re.compile(
 )
 _ONE_IN = re.compile(r"\b(?:one|another|the\s+other|both)\s+(?:in|at|near)\s+$", re.IGNORECASE)
 
-# The weights as set by hand, before tuning: the starting point of
-# cross-validation, so that held-out figures never see their own fold.
-HAND_SET_WEIGHTS: dict[str, float] = {
-    "frame:area_of": 3.0,
-    "frame:in": 2.6,
-    "frame:near": 2.4,
-    "frame:object": 2.2,
-    "frame:patient": 2.0,
-    "frame:relative": 0.9,
-    "frame:of": 0.6,
-    "frame:possessive_np": -0.2,
-    "frame:from": -0.8,
-    "frame:none": -0.6,
-    "site_after": 1.5,
-    "actor_after": -2.0,
-    "type:facility": 0.5,
-    "type:city": 0.5,
-    "type:admin2": 0.4,
-    "type:admin1": 0.1,
-    "type:region": 0.1,
-    "type:country": -0.3,
-    "type:water": -0.2,
-    "type:continent": -1.5,
-    "after_verb": 0.3,
-    "per_word": -0.04,
-    "clause_break": -0.8,
-    "attribution": -0.7,
-    "container": -1.0,
-    "proposal": -0.6,
-    "threshold": 1.2,
-}
-#: Weights of the place-choice score. Set by hand from reading sentences, then
-#: tuned on the event-location dev corpus by coordinate ascent
-#: (:func:`geomap.evaluation.events.cross_validate_file`); with five folds by
-#: document the held-out accuracy was 0.724 overall, 0.698 with a gold place and
-#: 0.757 without one (in-sample 0.727 / 0.680 / 0.790).
-EVENT_PLACE_WEIGHTS: dict[str, float] = {
-    "frame:area_of": 2.7,
-    "frame:in": 2.6,
-    "frame:near": 2.4,
-    "frame:object": 2.9,
-    "frame:patient": 0.5,
-    "frame:relative": 0.7,
-    "frame:of": -0.1,
-    "frame:possessive_np": -0.4,
-    "frame:from": -0.8,
-    "frame:none": -0.6,
-    "site_after": 1.5,
-    "actor_after": -2.5,
-    "type:facility": -0.5,
-    "type:city": 0.7,
-    "type:admin2": -0.6,
-    "type:admin1": 0.3,
-    "type:region": -1.1,
-    "type:country": -1.3,
-    "type:water": -0.9,
-    "type:continent": -2.5,
-    "after_verb": 0.1,
-    "per_word": -0.04,
-    "clause_break": -1.9,
-    "attribution": -0.7,
-    "container": -0.8,
-    "proposal": 0.9,
-    "threshold": 1.2,
-}
-#: Lowest score a place needs to count as the event's location.
-EVENT_PLACE_THRESHOLD = EVENT_PLACE_WEIGHTS["threshold"]
-
 # Larger places contain smaller ones; in "Nablus, West Bank" the first is the site.
 _TYPE_RANK = {
     PlaceType.FACILITY: 0,
@@ -203,13 +144,12 @@ _NOT_PLACES = _wordset(
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
+    """A name of the sentence as the event's possible site, with its binary features."""
+
     span: Span
     mention: PlaceMention
     frame: str
-    features: tuple[tuple[str, float], ...]
-
-    def score(self, weights: dict[str, float]) -> float:
-        return sum(weights.get(name, 0.0) * value for name, value in self.features)
+    features: tuple[str, ...]
 
 
 # The frame grammar is read backwards, word by word, with set look-ups: as
@@ -385,47 +325,6 @@ def _attributed(text: str, start: int) -> bool:
     return bool(_ATTRIBUTION_LEFT.search(text[max(0, start - 50) : start]))
 
 
-def _features(text: str, verb: Span, mention: PlaceMention) -> _Candidate | None:
-    span = mention.span
-    if mention.via == "demonym" or span.overlaps(verb) or mention.text.lower() in _NOT_PLACES:
-        return None  # "Iraqi forces" names a side, never the site
-    frame = _frame(text, span.start)
-    if frame in ("none", "possessive_np"):
-        if span.start >= verb.end and _BETWEEN_VERB_OBJECT.match(text[verb.end : span.start]):
-            frame = "object"  # "shelled Kabul"
-        elif (
-            span.end <= verb.start
-            and _PASSIVE_VERB.search(text[max(0, verb.start - 30) : verb.start])
-            and len(text[span.end : verb.start].split()) <= 6
-            and "," not in text[span.end : verb.start]
-        ):
-            frame = "patient"  # "Damascus is being shelled"
-    feats: list[tuple[str, float]] = [(f"frame:{frame}", 1.0)]
-    if mention.via == "frame":
-        feats.append(("proposal", 1.0))
-    place = mention.place
-    site, actor, part = _right_context(
-        text, span.end, place is not None and place.place_type is PlaceType.COUNTRY
-    )
-    if site and frame in ("none", "possessive_np", "of", "object", "patient"):
-        feats.append(("site_after", 1.0))
-    elif actor and frame not in ("in", "area_of", "near") and not part:
-        feats.append(("actor_after", 1.0))
-    if place is not None:
-        feats.append((f"type:{place.place_type.value}", 1.0))
-    if span.start >= verb.end:
-        between = text[verb.end : span.start]
-        feats.append(("after_verb", 1.0))
-    else:
-        between = text[span.end : verb.start]
-    feats.append(("per_word", float(min(len(between.split()), 40))))
-    if _CLAUSE_BREAK.search(between):
-        feats.append(("clause_break", 1.0))
-    if _attributed(text, span.start):
-        feats.append(("attribution", 1.0))
-    return _Candidate(span, mention, frame, tuple(feats))
-
-
 def _contains(big: PlaceMention, small: PlaceMention) -> bool | None:
     """Whether ``big`` contains ``small``; None when the entries cannot tell."""
     if big.place is None or small.place is None:
@@ -477,80 +376,13 @@ def _chain_roles(text: str, cands: Sequence[_Candidate]) -> set[int]:
     return outer
 
 
-# A capitalised name the recogniser did not know, in a frame that only places
-# fill: "the village of Garubula", "in Reshimbagh". It can be the site (then the
-# event is placed at a known container, less precisely), never a point itself.
+# A capitalised name, with Arabic particles and lower-case joiners: "Deir al-Zor",
+# "Bab el-Hawa", "Khan Sheikhoun".
 _NAME_RUN = re.compile(
     r"(?:(?:al|el|an|ad|as|ar|at|ash|az)-)?[A-Z][\w\u2019'.-]*[\w\u2019']"
     r"(?:(?:\s+|-)(?:al|el|ez|es|ed|ad|as|ar|at|ash|az|ul|un)-[\w\u2019']+"
     r"|\s+(?:(?:al|el|de|del|da|do|of|bin|ibn|an|ad|as|ar|at|ash|es|ez)(?:-|\s+))?[A-Z][\w\u2019'-]*[\w\u2019'])*"
 )
-# Names of groups, faiths and bodies, not of places.
-_ORG_WORDS = re.compile(
-    r"(?i)\b(?:agency|force|forces|council|commission|mission|school|party|front|army|brigades?"
-    r"|movement|organi[sz]ation|news|security|ministry|committee|union|league|cup|state)\b"
-    r"|-(?:led|backed|held|based|linked|affiliated)$"
-)
-_FAITH_WORDS = _wordset(
-    "muslim muslims islamist islamists islamic sunni sunnis shiite shiites shi'ite shi'ites "
-    "shia arab arabs jewish christian christians kurd kurds druze alawite taliban hezbollah "
-    "hamas isis isil daesh"
-)
-_PROPOSAL_FRAMES = frozenset(("in", "area_of", "near"))
-_ACRONYM_NEXT = re.compile(r"\s*\([A-Z]{2,}\)")
-_NOT_NAMES = _wordset(
-    "the a an this that these those his her its their our president prime minister general "
-    "parliament congress senate islam christianity english arabic french spanish russian "
-    "chinese hindi urdu persian kurdish turkish german hebrew god allah christmas ramadan "
-    "easter eid internet twitter facebook youtube court council assembly government army "
-    "police ministry university office hospital camp state city town village district "
-    "province region area capital january february march april may june july august "
-    "september october november december monday tuesday wednesday thursday friday saturday "
-    "sunday"
-)
-
-
-_FRAME_END_WORDS = _IN_PREPS | _NEAR_PREPS | _DET_FRAME_WORDS | _ADJ_WORDS | _AREA_WORDS | {"of"}
-
-
-def _may_follow_frame(text: str, start: int) -> bool:
-    """Cheap test: can the word before ``start`` end a place frame ("in", "the", "of")?"""
-    words = text[max(0, start - 30) : start].split()
-    if not words:
-        return False
-    word = words[-1].rstrip(",")
-    return word.lower() in _FRAME_END_WORDS or _is_adj(word) or _is_det(word) or _is_area(word)
-
-
-@lru_cache(maxsize=4096)
-def _proposal_spans(text: str) -> tuple[tuple[Span, str], ...]:
-    out = []
-    for m in _NAME_RUN.finditer(text):
-        span = Span(m.start(), m.end())
-        name = m.group()
-        first = name.split()[0].lower().rstrip(".")
-        if (
-            first in _NOT_NAMES
-            or first in _FAITH_WORDS
-            or name.isupper()
-            or not _may_follow_frame(text, span.start)
-            or _ORG_WORDS.search(name)
-            or _ACRONYM_NEXT.match(text, span.end)
-            or _frame(text, span.start) not in _PROPOSAL_FRAMES
-            or _RIGHT_ACTOR.match(text[span.end : span.end + 30])
-        ):
-            continue
-        out.append((span, name))
-    return tuple(out)
-
-
-def _proposals(text: str, taken: Sequence[PlaceMention]) -> list[PlaceMention]:
-    return [
-        PlaceMention("", span, name, None, 0.0, "frame")
-        for span, name in _proposal_spans(text)
-        if not any(span.overlaps(t.span) for t in taken)
-    ]
-
 
 # Senses of event verbs that report no violent event: "captured the title",
 # "shot the film", "demonstrated that". They have no event location.
@@ -591,34 +423,259 @@ def _non_event_sense(text: str, verb: Span, start: int = 0, end: int | None = No
     return False
 
 
-def _candidates(
-    text: str, verb: Span, mentions: Sequence[PlaceMention], propose: bool = True
-) -> list[_Candidate]:
-    """Scored candidates in text order, containers marked.
+# Leading words that a sentence-initial capital glues to a name: "In Joh Ai Rong".
+_LEADING_FUNCTION_WORDS = _wordset(
+    "in at on near from the a an after before during since while when as by for of to into"
+    " outside inside across meanwhile elsewhere also"
+)
+_TOKEN = re.compile(r"[^\W\d_][\w\u2019'.-]*[\w\u2019']|[^\W\d_]|\d+|[^\w\s]")
+_PASSIVE_AUX = _wordset("was were is are be been being")
+_PERFECT = _wordset("have has had")
+_MODAL_OR_NEGATION = _wordset(
+    "would could might may will shall should must can not never n't no threatened vowed"
+)
 
-    With ``propose``, unknown names in place-only frames join as candidates
-    without a gazetteer entry (``via="frame"``).
+
+def _runs(text: str, taken: Sequence[PlaceMention], verb: Span) -> list[PlaceMention]:
+    """Capitalised names the recogniser left, as candidates without an entry.
+
+    Most sites the gazetteer lacks (villages, districts, bases, streets) are
+    such names; the model weighs them with the frame and the words around.
+    """
+    out = []
+    for m in _NAME_RUN.finditer(text):
+        start, name = m.start(), m.group()
+        first, _, rest = name.partition(" ")
+        if rest and first.lower() in _LEADING_FUNCTION_WORDS:
+            start, name = start + len(first) + 1, rest.lstrip()
+        span = Span(start, m.end())
+        if (
+            span.overlaps(verb)
+            or name.lower() in _NOT_PLACES
+            or any(span.overlaps(t.span) for t in taken)
+        ):
+            continue
+        out.append(PlaceMention("", span, name, None, 0.0, "frame"))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[list[int], list[str]]:
+    starts, words = [], []
+    for m in _TOKEN.finditer(text):
+        starts.append(m.start())
+        words.append(m.group().lower())
+    return starts, words
+
+
+def _distance_bucket(words: int) -> str:
+    if words <= 2:
+        return str(words)
+    return "3-4" if words <= 4 else "5-8" if words <= 8 else "9-15" if words <= 15 else "16+"
+
+
+class _Known(Protocol):
+    def lookup(self, name: str) -> list[Place]: ...
+
+
+def _known_type(gazetteer: _Known | None, name: str) -> str:
+    """The kind of the most populous entry for a name the recogniser dropped."""
+    if gazetteer is None:
+        return "unchecked"
+    places = gazetteer.lookup(name)
+    if not places:
+        return "unknown"
+    return max(places, key=lambda p: p.population).place_type.value
+
+
+@lru_cache(maxsize=16384)
+def _name_features(
+    text: str, span: Span, name: str, src: str, kind: str, score: int, gazetteer: _Known | None
+) -> tuple[str, str, tuple[str, ...]]:
+    """What a name's own words and surroundings say, whatever the verb: its kind,
+    the frame before it and its features. Cached, as each trigger of a sentence
+    scores the same names."""
+    if src == "run":
+        kind = "known:" + _known_type(gazetteer, name)
+    starts, words = _tokens(text)
+    ti = bisect_left(starts, span.start)
+    tj = bisect_left(starts, span.end)
+    p1 = words[ti - 1] if ti >= 1 else "<s>"
+    p2 = words[ti - 2] if ti >= 2 else "<s>"
+    n1 = words[tj] if tj < len(words) else "</s>"
+    n2 = words[tj + 1] if tj + 1 < len(words) else "</s>"
+    name_words = name.lower().split()
+    feats = [
+        f"src:{src}",
+        f"type:{kind}",
+        f"p1:{p1}",
+        f"p2:{p2} {p1}",
+        f"n1:{n1}",
+        f"n2:{n1} {n2}",
+        f"first:{name_words[0]}",
+        f"last:{name_words[-1]}",
+        f"suffix:{name_words[-1][-3:]}",
+        f"len:{min(len(name_words), 4)}",
+    ]
+    if ti == 0:
+        feats.append("sentence_start")
+    if name.isupper() and len(name) > 1:
+        feats.append("all_caps")
+    if src == "gaz":
+        feats.append(f"recognised:{score}")
+    if _attributed(text, span.start):
+        feats.append("attribution")
+    site, actor, part = _right_context(text, span.end, kind == "country")
+    if site:
+        feats.append("site_after")
+    if actor:
+        feats.append("actor_after")
+    if part:
+        feats.append("part_after")
+    return kind, _frame(text, span.start), tuple(feats)
+
+
+def _verb_context(text: str, verb: Span) -> tuple[str, bool, tuple[str, ...]]:
+    """The verb's word, whether it is passive, and what the sentence says of the
+    event itself: "have been killed since 2011", "would attack", "was not
+    captured" rarely come with a site."""
+    starts, words = _tokens(text)
+    verb_word = text[verb.start : verb.end].lower()
+    vi = bisect_left(starts, verb.start)
+    v1 = words[vi - 1] if vi >= 1 else "<s>"
+    v2 = words[vi - 2] if vi >= 2 else "<s>"
+    after_verb = words[vi + 1] if vi + 1 < len(words) else "</s>"
+    context = [
+        f"v-1:{v1}",
+        f"v-2:{v2} {v1}",
+        f"v+1:{after_verb}",
+        f"v+1:{verb_word} {after_verb}",
+    ]
+    near_verb = set(words[max(0, vi - 4) : vi])
+    if near_verb & _PERFECT:
+        context.append("perfect")
+    if near_verb & _MODAL_OR_NEGATION:
+        context.append("modal_or_negated")
+    if "since" in words:
+        context.append("since")
+    return verb_word, vi > 0 and words[vi - 1] in _PASSIVE_AUX, tuple(context)
+
+
+def _candidates(
+    text: str,
+    verb: Span,
+    mentions: Sequence[PlaceMention],
+    gazetteer: _Known | None = None,
+    within: Span | None = None,
+) -> list[_Candidate]:
+    """Every name of the sentence as a candidate site, in text order, with features.
+
+    ``mentions`` are the recogniser's place mentions (demonyms included: the
+    model learns they name sides); the other capitalised names join without
+    a gazetteer entry (``via="frame"``). With ``gazetteer``, those names are
+    looked up so the model can tell a dropped place name from a person's.
+    Only names inside ``within`` (default: all of ``text``) are scored.
     """
     if _non_event_sense(text, verb):
         return []
-    pool = list(mentions)
-    if propose:
-        pool += _proposals(text, mentions)
-    cands = sorted(
-        (c for m in pool if (c := _features(text, verb, m)) is not None),
-        key=lambda c: c.span.start,
-    )
-    outer = _chain_roles(text, cands)
-    return [
-        _Candidate(c.span, c.mention, c.frame, (*c.features, ("container", 1.0)))
-        if i in outer
-        else c
-        for i, c in enumerate(cands)
+    pool = [
+        m for m in mentions if not m.span.overlaps(verb) and m.text.lower() not in _NOT_PLACES
     ]
+    pool += _runs(text, pool, verb)
+    if not pool:
+        return []
+    pool.sort(key=lambda m: m.span.start)
+    outer = _chain_roles(text, [_Candidate(m.span, m, "", ()) for m in pool])
+    pool_starts = [m.span.start for m in pool]
+    verb_word, passive, context = _verb_context(text, verb)
+    tail = (f"ncands:{min(len(pool), 6)}", *context)
+    counts: dict[str, int] = {}
+    for m in pool:
+        counts[m.text] = counts.get(m.text, 0) + 1
+    lo_bound, hi_bound = (0, len(text)) if within is None else (within.start, within.end)
+    out = []
+    for i, m in enumerate(pool):
+        span = m.span
+        if not lo_bound <= span.start < span.end <= hi_bound:
+            continue
+        if m.via == "demonym":
+            src = "demonym"
+        elif m.place is not None:
+            src = "gaz"
+        else:
+            src = "run"
+        kind = m.place.place_type.value if m.place is not None else "none"
+        kind, frame, own = _name_features(
+            text, span, m.text, src, kind, min(int(m.score * 5), 4), gazetteer
+        )
+        after = span.start >= verb.end
+        side = "A" if after else "B"
+        lo, hi = (verb.end, span.start) if after else (span.end, verb.start)
+        between = text[lo:hi]
+        if frame in ("none", "possessive_np"):
+            if after and _BETWEEN_VERB_OBJECT.match(between):
+                frame = "object"  # "shelled Kabul"
+            elif not after and passive and len(between.split()) <= 6 and "," not in between:
+                frame = "patient"  # "Damascus is being shelled"
+        gap = _distance_bucket(len(between.split()))
+        crossed = bisect_left(pool_starts, hi) - bisect_left(pool_starts, lo)
+        feats = [
+            "bias",
+            *own,
+            f"type:{kind}|{side}",
+            f"frame:{frame}",
+            f"frame:{frame}|{side}",
+            f"frame:{frame}|{src}",
+            f"dist:{gap}|{side}",
+            f"dist:{gap}|{side}|{frame}",
+            f"crossed:{min(crossed, 3)}|{side}",
+            f"commas:{min(between.count(','), 3)}",
+            f"verb:{verb_word}|{side}",
+            f"verb:{verb_word}|{frame}",
+            f"passive:{passive}|{side}|{frame}",
+            *tail,
+        ]
+        if _CLAUSE_BREAK.search(between):
+            feats.append("clause_break")
+        if i in outer:
+            feats.append("container")
+        if counts[m.text] > 1:
+            feats.append("repeated")
+        out.append(_Candidate(span, m, frame, tuple(feats)))
+    return out
+
+
+@dataclass(frozen=True)
+class EventPlaceModel:
+    """Logistic weights over candidate features, and the threshold that decides.
+
+    ``threshold`` is the lowest probability for a candidate to count as the
+    event's site, the best one or one joined to it by "and".
+    """
+
+    weights: dict[str, float]
+    threshold: float
+    cross_validated: dict[str, float] = field(default_factory=dict)  # as recorded at training
+
+    @classmethod
+    def load(cls, path: str | Path = MODEL_PATH) -> EventPlaceModel:
+        """Read a model written by ``scripts/train_eventplace.py``."""
+        data = json.loads(Path(path).read_text())
+        return cls(data["weights"], data["threshold"], data.get("cross_validated", {}))
+
+    def probability(self, cand: _Candidate) -> float:
+        z = sum(map(self.weights.get, cand.features, repeat(0.0)))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> EventPlaceModel:
+    """The shipped model, read on first use."""
+    return EventPlaceModel.load()
 
 
 def _coordinated(
-    text: str, best: _Candidate, by_pos: Sequence[_Candidate], weights: dict[str, float]
+    text: str, best: _Candidate, by_pos: Sequence[_Candidate], keep: Callable[[_Candidate], bool]
 ) -> list[_Candidate]:
     """The best place and places joined to it by "and" or "one in X and the other in Y"."""
     chosen = [best]
@@ -635,7 +692,7 @@ def _coordinated(
                 break
             if not _AND_OR.search(gap) and not _and_follows(text, by_pos, j, step):
                 break
-            if nxt.score(weights) > weights["threshold"] - 1.5:
+            if keep(nxt):
                 chosen.append(nxt)
             cur, j = nxt, j + step
     return sorted(chosen, key=lambda c: c.span.start)
@@ -650,41 +707,71 @@ def _and_follows(text: str, by_pos: Sequence[_Candidate], j: int, step: int) -> 
     return bool(_AND_OR.search(text, a.span.end, b.span.start))
 
 
-def _event_candidates(
-    text: str,
-    verb: Span,
-    mentions: Sequence[PlaceMention],
-    weights: dict[str, float] | None = None,
+def _choose(
+    text: str, by_pos: Sequence[_Candidate], model: EventPlaceModel | None = None
 ) -> list[_Candidate]:
-    weights = EVENT_PLACE_WEIGHTS if weights is None else weights
-    return _choose(text, _candidates(text, verb, mentions), weights)
+    """The most probable candidate over the threshold, and those coordinated with it."""
+    model = default_model() if model is None else model
+    return _pick(text, by_pos, {c.span: model.probability(c) for c in by_pos}, model.threshold)
 
 
-def _choose(text: str, by_pos: Sequence[_Candidate], weights: dict[str, float]) -> list[_Candidate]:
-    """The best candidate over the threshold and those coordinated with it."""
+def _pick(
+    text: str, by_pos: Sequence[_Candidate], probs: dict[Span, float], threshold: float
+) -> list[_Candidate]:
     if not by_pos:
         return []
-    best = max(by_pos, key=lambda c: (c.score(weights), -c.span.start))
-    if best.score(weights) < weights["threshold"]:
+    best = max(by_pos, key=lambda c: (probs[c.span], -c.span.start))
+    if probs[best.span] < threshold:
         return []
-    return _coordinated(text, best, by_pos, weights)
+    return _coordinated(text, best, by_pos, lambda c: probs[c.span] >= threshold)
+
+
+def choose_sites(
+    text: str,
+    verbs: Sequence[Span],
+    mentions: Sequence[PlaceMention],
+    gazetteer: _Known | None = None,
+    within: Span | None = None,
+    model: EventPlaceModel | None = None,
+) -> tuple[list[_Candidate], list[_Candidate]]:
+    """The sites of one event told by several trigger words, and every candidate.
+
+    "The attack ..., targeting two bases, one in X and the other in Y": each
+    name keeps its best probability over the event's triggers. Only names
+    inside ``within`` (default: all of ``text``) are candidates.
+    """
+    model = default_model() if model is None else model
+    probs: dict[Span, float] = {}
+    pool: dict[Span, _Candidate] = {}
+    for verb in verbs:
+        for c in _candidates(text, verb, mentions, gazetteer, within):
+            if len(verbs) > 1 and any(c.span.overlaps(v) for v in verbs):
+                continue
+            p = model.probability(c)
+            if p > probs.get(c.span, -1.0):
+                probs[c.span], pool[c.span] = p, c
+    by_pos = sorted(pool.values(), key=lambda c: c.span.start)
+    return _pick(text, by_pos, probs, model.threshold), by_pos
 
 
 def predict_event_location(
     sentence_text: str,
     event_verb_span: Span,
     place_mentions: Sequence[PlaceMention],
-    weights: dict[str, float] | None = None,
+    gazetteer: _Known | None = None,
+    model: EventPlaceModel | None = None,
 ) -> list[Span]:
-    """Spans of the place mentions where the event named by the verb happened.
+    """Spans of the names where the event named by the verb happened.
 
-    Each mention is scored by the frame before it ("in", "the town of",
-    directly after the verb, "near"), what follows it ("Iran struck", "a
-    Mogadishu hotel"), its kind of place, and its distance and clause
-    separation from the verb. The best mention counts when its score reaches
-    the threshold in ``weights`` (default :data:`EVENT_PLACE_WEIGHTS`); places
-    coordinated with it ("one in X and the other in Y") come with it.
-    Demonyms are never locations. Spans point into ``sentence_text``.
+    Every place mention and every other capitalised name of the sentence is a
+    candidate, scored by a logistic model (``data/model/eventplace.json``,
+    trained by ``scripts/train_eventplace.py``) on the frame before it ("in",
+    "the town of", directly after the verb), the words around it, what
+    follows it ("Iran struck", "a Mogadishu hotel"), its kind of place, and
+    its distance and clause separation from the verb. The most probable one
+    counts when it reaches the model's threshold; places coordinated with it
+    ("one in X and the other in Y") come with it. Spans point into
+    ``sentence_text``; a chosen name may lack a gazetteer entry.
 
     >>> from geomap.model import PlaceMention, Span
     >>> text = "Gunmen killed three people in Kirkuk on Sunday."
@@ -692,9 +779,8 @@ def predict_event_location(
     >>> predict_event_location(text, Span(7, 13), [kirkuk])
     [Span(start=30, end=36)]
     """
-    return [
-        c.span for c in _event_candidates(sentence_text, event_verb_span, place_mentions, weights)
-    ]
+    cands = _candidates(sentence_text, event_verb_span, place_mentions, gazetteer)
+    return [c.span for c in _choose(sentence_text, cands, model)]
 
 
 _CHAIN_GAP = re.compile(r"^[^;:.()]{0,80}$")

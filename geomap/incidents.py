@@ -30,14 +30,7 @@ from geomap.actors import (
     to_actor,
 )
 from geomap.dates import DateMention, find_dates
-from geomap.eventplace import (
-    EVENT_PLACE_WEIGHTS,
-    _Candidate,
-    _candidates,
-    _choose,
-    _container_of,
-    _non_event_sense,
-)
+from geomap.eventplace import _container_of, _non_event_sense, choose_sites
 from geomap.model import Article, Incident, Place, PlaceMention, PlaceType, Span
 
 __all__ = [
@@ -70,6 +63,10 @@ class GazetteerLike(Protocol):
 
     def capital(self, code: str) -> Place | None:
         """The capital city entry of a country."""
+        ...
+
+    def lookup(self, name: str) -> list[Place]:
+        """Every entry a name may refer to; empty when none."""
         ...
 
 
@@ -382,7 +379,7 @@ _LAST_WORD = re.compile(r"([\w.]+)\.[\"\u201d\u2019)\]]*\s*$")
 
 def _sentences(text: str) -> list[Span]:
     """Sentence spans; a line without end punctuation (a headline) is its own span."""
-    spans = []
+    bounds = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
         if m.group("cap") is not None:
@@ -399,29 +396,28 @@ def _sentences(text: str) -> list[Span]:
         ):
             continue  # "Gen. Soleimani", "U.S. forces", "Lt. Col."
         if stop > start:
-            spans.append(Span(start, stop))
+            bounds.append((start, stop))
         start = m.end()
     if start < len(text):
-        spans.append(Span(start, len(text)))
-    return [s for s in (_strip(text, sp) for sp in spans) if s.end > s.start]
+        bounds.append((start, len(text)))
+    spans = []
+    for lo, hi in bounds:
+        piece = text[lo:hi]
+        body = piece.strip()
+        if body:
+            lo += len(piece) - len(piece.lstrip())
+            spans.append(Span(lo, lo + len(body)))
+    return spans
 
 
-def _strip(text: str, span: Span) -> Span:
-    s, e = span.start, span.end
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return Span(s, e)
-
-
-_END_PUNCT = re.compile(r"[.!?][\"\u201d\u2019)\]]*$")
+# What may close a sentence after its end mark: quotes and brackets.
+_CLOSERS = '"\u201d\u2019)]'
 
 
 def _is_heading(text: str, span: Span) -> bool:
     """Headlines and captions: no end punctuation, short. They repeat the story."""
     body = text[span.start : span.end].rstrip()
-    return not _END_PUNCT.search(body) and len(body.split()) <= 25
+    return body.rstrip(_CLOSERS)[-1:] not in (".", "!", "?") and len(body.split()) <= 25
 
 
 def _triggers(text: str, span: Span, lowered: str | None = None) -> list[_Trigger]:
@@ -775,6 +771,7 @@ def _event_places(
     region: Span,
     triggers: Sequence[_Trigger],
     mentions: Sequence[PlaceMention],
+    gazetteer: GazetteerLike,
 ) -> list[tuple[PlaceMention, str]]:
     """Where a draft's event happened: (mention, frame) pairs with gazetteer entries.
 
@@ -783,23 +780,15 @@ def _event_places(
     known place around it stands in, with frame ``container:X``.
     """
     local = [m for m in mentions if region.start <= m.span.start and m.span.end <= region.end]
+    if not local:
+        return []  # every pair below holds one of these mentions
     sub = text[sent.start : sent.end]
     lo, hi = region.start - sent.start, region.end - sent.start
-    shifted = {_shift(m, sent.start).span: m for m in local}
-    best: list[_Candidate] = []
-    pool: list[_Candidate] = []
+    moved = [_shift(m, sent.start) for m in local]
+    shifted = {m.span: orig for m, orig in zip(moved, local, strict=True)}
     heads = [t for t in triggers if t.pos in ("verb", "noun", "weak")][:2] or list(triggers)[:1]
-    for t in heads:
-        verb = Span(t.span.start - sent.start, t.span.end - sent.start)
-        by_pos = [
-            c
-            for c in _candidates(sub, verb, [_shift(m, sent.start) for m in local])
-            if lo <= c.span.start and c.span.end <= hi
-        ]
-        chosen = _choose(sub, by_pos, EVENT_PLACE_WEIGHTS)
-        if chosen:
-            best, pool = chosen, by_pos
-            break  # the head's own place; later triggers only when it has none
+    verbs = [Span(t.span.start - sent.start, t.span.end - sent.start) for t in heads]
+    best, pool = choose_sites(sub, verbs, moved, gazetteer, Span(lo, hi))
     out: list[tuple[PlaceMention, str]] = []
     for c in best:
         if c.mention.via != "frame":
@@ -818,7 +807,6 @@ def _event_places(
 # ---------------------------------------------------------------------------
 # The stage.
 # ---------------------------------------------------------------------------
-
 
 
 @dataclass
@@ -944,7 +932,9 @@ class _Sentence:
             if not d.families & _UNLOCATED:
                 text = self.reader.article.text
                 in_region = self.reader.mentions_in(region)
-                d.located = _event_places(text, self.span, region, d.triggers, in_region)
+                d.located = _event_places(
+                    text, self.span, region, d.triggers, in_region, self.reader.gazetteer
+                )
             d.places = d.located
         return d.located
 

@@ -25,8 +25,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction import DictVectorizer
-from sklearn.linear_model import LogisticRegression
+from logistic import fit_weights
 from sklearn.model_selection import GroupKFold
 
 from geomap.evaluation.places import (
@@ -56,15 +55,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ("lgl", "geowebnews")
 THRESHOLDS = tuple(round(0.3 + 0.01 * i, 2) for i in range(31))
 MIN_PRECISION = 0.85
-
-
-def _fit(rows, labels, C):
-    vec = DictVectorizer()
-    X = vec.fit_transform(rows)
-    model = LogisticRegression(C=C, max_iter=3000).fit(X, labels)
-    weights = {n: float(w) for n, w in zip(vec.feature_names_, model.coef_[0], strict=True)}
-    weights["bias"] = weights.get("bias", 0.0) + float(model.intercept_[0])
-    return {k: round(v, 5) for k, v in sorted(weights.items()) if abs(v) > 1e-5}
 
 
 def main() -> None:
@@ -99,7 +89,7 @@ def main() -> None:
     rec_weights = []
     oof: dict[int, list[float]] = {}
     for train, test in folds:
-        w = _fit(*recogniser_rows(train), args.C)
+        w = fit_weights(*recogniser_rows(train), args.C)
         rec_weights.append(w)
         model = Recogniser(w)
         for d in test:
@@ -167,8 +157,8 @@ def main() -> None:
 
     res_weights = []
     for train, _ in folds:
-        first = _fit(*resolver_rows(train), 1.0)
-        res_weights.append((first, _fit(*resolver_rows(train, first), 1.0)))
+        first = fit_weights(*resolver_rows(train), 1.0)
+        res_weights.append((first, fit_weights(*resolver_rows(train, first), 1.0)))
 
     # 3. end to end, each document by the models of the folds that did not see it
     fold_of = {d: k for k, (_, test) in enumerate(folds) for d in test}
@@ -196,20 +186,20 @@ def main() -> None:
             {
                 "threshold": threshold,
                 "cross_validated": {"by_threshold": by_threshold, **meta},
-                "weights": _fit(*recogniser_rows(all_docs), args.C),
+                "weights": fit_weights(*recogniser_rows(all_docs), args.C),
             },
             indent=1,
         )
         + "\n"
     )
     # the shipped resolver learns from contexts kept by the out-of-fold recogniser
-    first = _fit(*resolver_rows(all_docs), 1.0)
+    first = fit_weights(*resolver_rows(all_docs), 1.0)
     RESOLVER_PATH.write_text(
         json.dumps(
             {
                 "cross_validated": {"end_to_end": cross_validated, **meta},
                 "weights": first,
-                "coherence": _fit(*resolver_rows(all_docs, first), 1.0),
+                "coherence": fit_weights(*resolver_rows(all_docs, first), 1.0),
             },
             indent=1,
         )

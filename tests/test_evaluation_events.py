@@ -15,9 +15,7 @@ from geomap.evaluation.events import (
     recogniser_predictor,
     score_event_locations,
     sentence_correct,
-    tune_weights,
 )
-from geomap.eventplace import EVENT_PLACE_WEIGHTS, _candidates
 from geomap.model import Article, PlaceMention, Span
 
 
@@ -123,31 +121,6 @@ def test_predictor_uses_the_recogniser_not_the_gold() -> None:
     predict = recogniser_predictor(recognise, gazetteer=None)
     assert predict(rec) == [Span(25, 28)]
     assert seen == [rec.text]
-
-
-def test_tuning_never_lowers_the_balanced_score() -> None:
-    recs = [
-        _rec("1", "Gunmen killed two men in Gao.", "killed", ["Gao"]),
-        _rec("2", "Troops shelled the town of Kidal.", "shelled", ["Kidal"]),
-        _rec("3", "He captured the title in Paris.", "captured", []),
-    ]
-
-    def mentions(rec: EventLocationRecord) -> list[PlaceMention]:
-        name = rec.text.rstrip(".").split()[-1]
-        start = rec.text.index(name)
-        return [PlaceMention(rec.record_id, Span(start, start + len(name)), name, None, 0.9)]
-
-    prepared = [(r, _candidates(r.text, r.event_verb, mentions(r))) for r in recs]
-    tuned = tune_weights(prepared, EVENT_PLACE_WEIGHTS, rounds=1, steps=(-1.0, 1.0))
-
-    def balanced(weights: dict[str, float]) -> float:
-        from geomap.evaluation.events import _score_prepared
-
-        s = _score_prepared(prepared, weights)
-        return (s.with_gold_place.accuracy + s.without_gold_place.accuracy) / 2
-
-    assert balanced(tuned) >= balanced(EVENT_PLACE_WEIGHTS)
-    assert set(tuned) == set(EVENT_PLACE_WEIGHTS)
 
 
 def test_as_dict_has_every_slice() -> None:

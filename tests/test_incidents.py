@@ -19,7 +19,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geomap.eventplace import predict_event_location
 from geomap.incidents import find_incidents
 from geomap.model import Article, Incident, LatLon, Place, PlaceMention, PlaceType, Span
 
@@ -65,6 +64,10 @@ class FakeGazetteer:
         if code not in _COUNTRIES:
             return None
         return _place(_COUNTRIES[code][1], "city", code)
+
+    def lookup(self, name: str) -> list[Place]:
+        entries = (f(code) for code in _COUNTRIES for f in (self.country, self.capital))
+        return [p for p in entries if p is not None and p.name == name]
 
 
 GAZ = FakeGazetteer()
@@ -171,21 +174,6 @@ def test_headline_is_not_a_second_incident() -> None:
     ]
     incidents = find_incidents(article, mentions, GAZ)
     assert [i.location.span.start for i in incidents if i.location] == [text.rindex("Erbil")]
-
-
-def test_predict_event_location_skips_actor_and_demonym() -> None:
-    text = "Iran struck Iraqi bases in Erbil."
-    iran = PlaceMention("a", Span(0, 4), "Iran", GAZ.country("IR"), 0.9)
-    iraqi = PlaceMention("a", Span(12, 17), "Iraqi", GAZ.country("IQ"), 0.9, "demonym")
-    erbil = PlaceMention("a", Span(27, 32), "Erbil", _place("Erbil", "city", "IQ"), 0.9)
-    assert predict_event_location(text, Span(5, 11), [iran, iraqi, erbil]) == [Span(27, 32)]
-
-
-def test_predict_event_location_prefers_the_site_over_its_container() -> None:
-    text = "A man was shot dead in Compton, California, on Friday."
-    compton = PlaceMention("a", Span(23, 30), "Compton", _place("Compton", "city", "US"), 0.9)
-    state = PlaceMention("a", Span(32, 42), "California", _place("California", "admin1", "US"), 0.9)
-    assert predict_event_location(text, Span(10, 14), [compton, state]) == [Span(23, 30)]
 
 
 def test_weapons_without_an_act_are_not_incidents() -> None:

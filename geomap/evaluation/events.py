@@ -32,19 +32,15 @@ from geomap.eventplace import predict_event_location
 from geomap.model import Article, PlaceMention, Span
 
 __all__ = [
-    "CrossValidation",
     "EventLocationRecord",
     "EventLocationScore",
     "SliceScore",
-    "cross_validate",
-    "cross_validate_file",
     "document_folds",
     "evaluate_file",
     "load_event_location_records",
     "recogniser_predictor",
     "score_event_locations",
     "sentence_correct",
-    "tune_weights",
 ]
 
 
@@ -228,7 +224,7 @@ def recogniser_predictor(
 
     def predict(rec: EventLocationRecord) -> list[Span]:
         mentions = find_places(Article(article_id=rec.record_id, text=rec.text), gazetteer)
-        return predict_event_location(rec.text, rec.event_verb, mentions)
+        return predict_event_location(rec.text, rec.event_verb, mentions, gazetteer)
 
     return predict
 
@@ -245,27 +241,6 @@ def evaluate_file(path: str | Path, gazetteer: Any = None) -> EventLocationScore
     gaz = default_gazetteer() if gazetteer is None else gazetteer
     records = load_event_location_records(path)
     return score_event_locations(records, recogniser_predictor(find_places, gaz))
-
-
-def cross_validate_file(
-    path: str | Path, k: int = 5, rounds: int = 2, gazetteer: Any = None
-) -> CrossValidation:
-    """:func:`cross_validate` on a corpus file, places found by geomap itself.
-
-    This is how :data:`geomap.eventplace.EVENT_PLACE_WEIGHTS` was set (a few
-    minutes on one core)::
-
-        from geomap.evaluation.events import cross_validate_file
-        cv = cross_validate_file("../shared/eval/event_location_dev.jsonl")
-        print(cv.held_out.summary()); print(cv.weights)
-    """
-    from geomap.gazetteer import default_gazetteer
-    from geomap.places import find_places
-
-    gaz = default_gazetteer() if gazetteer is None else gazetteer
-    records = load_event_location_records(path)
-    found = {r.record_id: find_places(Article(r.record_id, r.text), gaz) for r in records}
-    return cross_validate(records, lambda r: found[r.record_id], k=k, rounds=rounds)
 
 
 def document_folds(records: Sequence[EventLocationRecord], k: int = 5) -> list[list[int]]:
@@ -285,90 +260,3 @@ def document_folds(records: Sequence[EventLocationRecord], k: int = 5) -> list[l
     for i, rec in enumerate(records):
         folds[zlib.crc32(rec.doc_id.encode("utf-8")) % k].append(i)
     return folds
-
-
-@dataclass(frozen=True, slots=True)
-class CrossValidation:
-    """Held-out scores of weights tuned on the other folds, and the final weights."""
-
-    held_out: EventLocationScore
-    folds: tuple[EventLocationScore, ...]
-    weights: dict[str, float]  # tuned on all records
-    in_sample: EventLocationScore
-
-
-def _balanced(score: EventLocationScore) -> float:
-    return (score.with_gold_place.accuracy + score.without_gold_place.accuracy) / 2
-
-
-def _score_prepared(
-    prepared: Sequence[tuple[EventLocationRecord, list[Any]]], weights: dict[str, float]
-) -> EventLocationScore:
-    from geomap.eventplace import _choose  # the shared place choice, candidates precomputed
-
-    table = {rec.record_id: cands for rec, cands in prepared}
-    return score_event_locations(
-        [rec for rec, _ in prepared],
-        lambda rec: [c.span for c in _choose(rec.text, table[rec.record_id], weights)],
-    )
-
-
-def tune_weights(
-    prepared: Sequence[tuple[EventLocationRecord, list[Any]]],
-    start: dict[str, float],
-    rounds: int = 2,
-    steps: Sequence[float] = (-1.0, -0.5, -0.2, 0.2, 0.5, 1.0),
-) -> dict[str, float]:
-    """Coordinate ascent on the mean of the two slices' accuracy.
-
-    ``prepared`` pairs each record with its scored candidates (from
-    ``geomap.eventplace._candidates``), which do not depend on the weights.
-    """
-    weights = dict(start)
-    best = _balanced(_score_prepared(prepared, weights))
-    for _ in range(rounds):
-        improved = False
-        for name in sorted(weights):
-            for step in steps:
-                trial = dict(weights)
-                trial[name] = round(trial[name] + step, 3)
-                value = _balanced(_score_prepared(prepared, trial))
-                if value > best + 1e-9:
-                    best, weights, improved = value, trial, True
-        if not improved:
-            break
-    return weights
-
-
-def cross_validate(
-    records: Sequence[EventLocationRecord],
-    mentions: Callable[[EventLocationRecord], Sequence[PlaceMention]],
-    k: int = 5,
-    rounds: int = 2,
-) -> CrossValidation:
-    """Tune the place-choice weights on k-1 document folds, score the held-out fold.
-
-    Tuning starts from :data:`geomap.eventplace.HAND_SET_WEIGHTS` each time, so
-    no held-out fold has been seen. ``mentions`` gives each record's
-    recognised place mentions (never gold).
-    """
-    from geomap.eventplace import HAND_SET_WEIGHTS, _candidates
-
-    prepared = [(rec, _candidates(rec.text, rec.event_verb, mentions(rec))) for rec in records]
-    fold_scores = []
-    counts = {True: [0, 0], False: [0, 0]}
-    for fold in document_folds(records, k):
-        held = set(fold)
-        train = [p for i, p in enumerate(prepared) if i not in held]
-        test = [prepared[i] for i in fold]
-        tuned = tune_weights(train, HAND_SET_WEIGHTS, rounds=rounds)
-        score = _score_prepared(test, tuned)
-        fold_scores.append(score)
-        counts[True][0] += score.with_gold_place.n
-        counts[True][1] += score.with_gold_place.correct
-        counts[False][0] += score.without_gold_place.n
-        counts[False][1] += score.without_gold_place.correct
-    w, wo = SliceScore(*counts[True]), SliceScore(*counts[False])
-    held_out = EventLocationScore(SliceScore(w.n + wo.n, w.correct + wo.correct), w, wo)
-    final = tune_weights(prepared, HAND_SET_WEIGHTS, rounds=rounds)
-    return CrossValidation(held_out, tuple(fold_scores), final, _score_prepared(prepared, final))

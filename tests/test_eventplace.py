@@ -1,0 +1,194 @@
+"""The event-place choice: the shipped model on hand-written sentences, the
+machinery with hand-made models, and invariants on any text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geomap.eventplace import (
+    MODEL_PATH,
+    EventPlaceModel,
+    _candidates,
+    _runs,
+    choose_sites,
+    default_model,
+    predict_event_location,
+)
+from geomap.model import LatLon, Place, PlaceMention, PlaceType, Span
+
+
+def _place(name: str, kind: str, cc: str, admin1: str | None = None) -> Place:
+    return Place(f"t:{cc}:{name}", name, PlaceType(kind), LatLon(0.0, 0.0), cc, admin1)
+
+
+_PLACES = {
+    "Iran": _place("Iran", "country", "IR"),
+    "Iraq": _place("Iraq", "country", "IQ"),
+    "Iraqi": _place("Iraq", "country", "IQ"),
+    "Baghdad": _place("Baghdad", "city", "IQ", "IQ.07"),
+    "Erbil": _place("Erbil", "city", "IQ", "IQ.11"),
+    "Kirkuk": _place("Kirkuk", "city", "IQ", "IQ.13"),
+    "Compton": _place("Compton", "city", "US", "US.CA"),
+    "California": _place("California", "admin1", "US", "US.CA"),
+    "Mogadishu": _place("Mogadishu", "city", "SO", "SO.04"),
+    "Somalia": _place("Somalia", "country", "SO"),
+    "Borno": _place("Borno", "admin1", "NG", "NG.02"),
+    "Kabul": _place("Kabul", "city", "AF", "AF.13"),
+}
+_DEMONYMS = {"Iraqi"}
+
+
+class _Gaz:
+    def lookup(self, name: str) -> list[Place]:
+        return [_PLACES[name]] if name in _PLACES else []
+
+
+def _mentions(text: str) -> list[PlaceMention]:
+    """What a recogniser would give: every known name, word-bounded."""
+    out = []
+    for name, place in _PLACES.items():
+        start = text.find(name)
+        while start >= 0:
+            end = start + len(name)
+            if (start == 0 or not text[start - 1].isalpha()) and (
+                end == len(text) or not text[end].isalpha()
+            ):
+                via = "demonym" if name in _DEMONYMS else "name"
+                out.append(PlaceMention("t", Span(start, end), name, place, 0.9, via))
+            start = text.find(name, end)
+    return sorted(out, key=lambda m: m.span.start)
+
+
+def _predict(text: str, verb: str) -> list[str]:
+    start = text.index(verb)
+    spans = predict_event_location(text, Span(start, start + len(verb)), _mentions(text), _Gaz())
+    return [text[s.start : s.end] for s in spans]
+
+
+# Written for these tests in the style of wire copy.
+@pytest.mark.parametrize(
+    ("text", "verb", "expected"),
+    [
+        ("Gunmen killed three people in Kirkuk on Sunday, police said.", "killed", ["Kirkuk"]),
+        ("Iran struck Iraqi bases in Erbil late on Tuesday.", "struck", ["Erbil"]),
+        ("A man was shot dead in Compton, California, on Friday.", "shot", ["Compton"]),
+        ("Troops shelled Kabul overnight.", "shelled", ["Kabul"]),
+        ("A car bomb exploded outside a Mogadishu hotel on Monday.", "exploded", ["Mogadishu"]),
+        (
+            "Militants stormed the village of Garubula in Borno state before dawn.",
+            "stormed",
+            ["Garubula"],
+        ),
+        ("Three soldiers were killed, the army said in a statement.", "killed", []),
+        ("Rebels have killed more than 2,000 people since 2015.", "killed", []),
+    ],
+)
+def test_shipped_model_on_hand_written_sentences(text: str, verb: str, expected: list[str]):
+    assert _predict(text, verb) == expected
+
+
+def test_coordinated_sites_come_together() -> None:
+    text = "The attack targeted two bases, one in Baghdad and the other in Erbil."
+    assert _predict(text, "targeted") == ["Baghdad", "Erbil"]
+
+
+def test_an_event_keeps_each_name_at_its_best_trigger() -> None:
+    # the noun "attack" alone is far from the places; "targeting" is next to them
+    text = "The attack came hours later, targeting two bases, one in Baghdad and one in Erbil."
+    verbs = [Span(4, 10), Span(text.index("targeting"), text.index("targeting") + 9)]
+    model = EventPlaceModel({"bias": -4.0, "verb:targeting|A": 3.0, "frame:in": 2.0}, 0.5)
+    chosen, pool = choose_sites(text, verbs, _mentions(text), _Gaz(), model=model)
+    assert [text[c.span.start : c.span.end] for c in chosen] == ["Baghdad", "Erbil"]
+    assert {c.span for c in chosen} <= {c.span for c in pool}
+
+
+def test_threshold_decides_whether_there_is_a_site() -> None:
+    text = "Gunmen killed three people in Kirkuk."
+    verb = Span(7, 13)
+    high = EventPlaceModel({"bias": -1.0, "frame:in": 3.0}, 0.5)
+    low = EventPlaceModel({"bias": -1.0, "frame:in": 3.0}, 0.99)
+    assert predict_event_location(text, verb, _mentions(text), model=high) == [Span(30, 36)]
+    assert predict_event_location(text, verb, _mentions(text), model=low) == []
+
+
+def test_within_limits_the_candidates() -> None:
+    text = "Gunmen killed three people in Kirkuk. Troops shelled Kabul."
+    model = EventPlaceModel({"bias": 5.0}, 0.5)
+    chosen, pool = choose_sites(text, [Span(7, 13)], _mentions(text), None, Span(0, 37), model)
+    assert [c.mention.text for c in pool] == ["Gunmen", "Kirkuk"]
+    assert chosen and all(c.span.end <= 37 for c in chosen)
+
+
+def test_unknown_names_are_candidates_without_an_entry() -> None:
+    text = "In Joh Ai Rong district, insurgents detonated a bomb."
+    runs = _runs(text, [], Span(35, 44))
+    assert [r.text for r in runs] == ["Joh Ai Rong"]  # the capitalised "In" is not the name
+    assert runs[0].place is None and runs[0].via == "frame"
+
+
+def test_known_names_the_recogniser_dropped_are_marked() -> None:
+    def features(text: str, name: str) -> tuple[str, ...]:
+        cands = _candidates(text, Span(9, 16), [], _Gaz())
+        return next(c.features for c in cands if c.mention.text == name)
+
+    assert "type:known:city" in features("Fighting reached Kirkuk.", "Kirkuk")
+    assert "type:known:unknown" in features("Fighting reached Zzyzx.", "Zzyzx")
+
+
+def test_shipped_model_records_its_cross_validated_figures() -> None:
+    data = json.loads(MODEL_PATH.read_text())
+    model = default_model()
+    assert 0.0 < model.threshold < 1.0
+    for key in ("overall", "with_gold_place", "without_gold_place"):
+        assert 0.0 <= data["cross_validated"][key] <= 1.0
+    assert model.cross_validated == data["cross_validated"]
+
+
+_WORDS = st.sampled_from(
+    [
+        "in",
+        "at",
+        "near",
+        "the",
+        "of",
+        "and",
+        ",",
+        "killed",
+        "shelled",
+        "Kirkuk",
+        "Baghdad",
+        "Erbil",
+        "Iraqi",
+        "town",
+        "village",
+        "said",
+        "Garubula",
+        "Mr",
+        "Smith",
+        "police",
+        ".",
+        "on",
+        "Monday",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_WORDS, min_size=1, max_size=25), st.integers(min_value=0, max_value=24))
+def test_predictions_are_candidate_names_apart_from_the_verb(words: list[str], k: int) -> None:
+    text = " ".join(words)
+    i = k % len(words)
+    start = len(" ".join(words[:i])) + (1 if i else 0)
+    verb = Span(start, start + len(words[i]))
+    mentions = _mentions(text)
+    got = predict_event_location(text, verb, mentions, _Gaz())
+    assert got == predict_event_location(text, verb, mentions, _Gaz())
+    spans = {c.span for c in _candidates(text, verb, mentions, _Gaz())}
+    for span in got:
+        assert span in spans
+        assert 0 <= span.start < span.end <= len(text)
+        assert not span.overlaps(verb)
