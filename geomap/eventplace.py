@@ -379,7 +379,8 @@ def _chain_roles(text: str, cands: Sequence[_Candidate]) -> set[int]:
 # A capitalised name, with Arabic particles and lower-case joiners: "Deir al-Zor",
 # "Bab el-Hawa", "Khan Sheikhoun".
 _NAME_RUN = re.compile(
-    r"(?:(?:al|el|an|ad|as|ar|at|ash|az)-)?[A-Z][\w\u2019'.-]*[\w\u2019']"
+    # a name starts a word: the look-ahead fails fast everywhere else
+    r"\b(?=[A-Za-z])(?:(?:al|el|an|ad|as|ar|at|ash|az)-)?[A-Z][\w\u2019'.-]*[\w\u2019']"
     r"(?:(?:\s+|-)(?:al|el|ez|es|ed|ad|as|ar|at|ash|az|ul|un)-[\w\u2019']+"
     r"|\s+(?:(?:al|el|de|del|da|do|of|bin|ibn|an|ad|as|ar|at|ash|es|ez)(?:-|\s+))?[A-Z][\w\u2019'-]*[\w\u2019'])*"
 )
@@ -461,10 +462,11 @@ def _runs(text: str, taken: Sequence[PlaceMention], verb: Span) -> list[PlaceMen
 
 @lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[list[int], list[str]]:
-    starts, words = [], []
-    for m in _TOKEN.finditer(text):
-        starts.append(m.start())
-        words.append(m.group().lower())
+    """Token starts and lower-cased tokens."""
+    starts = [m.start() for m in _TOKEN.finditer(text)]
+    words = _TOKEN.findall(text.lower())  # one pass over lowered text is cheaper
+    if len(words) != len(starts):  # lowering changed a token ("İ" is two letters lowered)
+        words = [m.group().lower() for m in _TOKEN.finditer(text)]
     return starts, words
 
 
