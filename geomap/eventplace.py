@@ -431,10 +431,25 @@ _LEADING_FUNCTION_WORDS = _wordset(
 )
 _TOKEN = re.compile(r"[^\W\d_][\w\u2019'.-]*[\w\u2019']|[^\W\d_]|\d+|[^\w\s]")
 _PASSIVE_AUX = _wordset("was were is are be been being")
+_OPENERS = " \t\n\"'\u201c\u2018(["
 _PERFECT = _wordset("have has had")
 _MODAL_OR_NEGATION = _wordset(
     "would could might may will shall should must can not never n't no threatened vowed"
 )
+
+
+@lru_cache(maxsize=4096)
+def _name_runs(text: str) -> tuple[tuple[Span, str], ...]:
+    out = []
+    for m in _NAME_RUN.finditer(text):
+        start, name = m.start(), m.group()
+        first, _, rest = name.partition(" ")
+        if rest and first.lower() in _LEADING_FUNCTION_WORDS:
+            start, name = start + len(first) + 1, rest.lstrip()
+        # any word is capitalised at the start of a sentence
+        if name.lower() not in _NOT_PLACES and text[:start].strip(_OPENERS):
+            out.append((Span(start, m.end()), name))
+    return tuple(out)
 
 
 def _runs(text: str, taken: Sequence[PlaceMention], verb: Span) -> list[PlaceMention]:
@@ -443,21 +458,11 @@ def _runs(text: str, taken: Sequence[PlaceMention], verb: Span) -> list[PlaceMen
     Most sites the gazetteer lacks (villages, districts, bases, streets) are
     such names; the model weighs them with the frame and the words around.
     """
-    out = []
-    for m in _NAME_RUN.finditer(text):
-        start, name = m.start(), m.group()
-        first, _, rest = name.partition(" ")
-        if rest and first.lower() in _LEADING_FUNCTION_WORDS:
-            start, name = start + len(first) + 1, rest.lstrip()
-        span = Span(start, m.end())
-        if (
-            span.overlaps(verb)
-            or name.lower() in _NOT_PLACES
-            or any(span.overlaps(t.span) for t in taken)
-        ):
-            continue
-        out.append(PlaceMention("", span, name, None, 0.0, "frame"))
-    return out
+    return [
+        PlaceMention("", span, name, None, 0.0, "frame")
+        for span, name in _name_runs(text)
+        if not span.overlaps(verb) and not any(span.overlaps(t.span) for t in taken)
+    ]
 
 
 @lru_cache(maxsize=4096)
@@ -572,18 +577,21 @@ def _candidates(
 ) -> list[_Candidate]:
     """Every name of the sentence as a candidate site, in text order, with features.
 
-    ``mentions`` are the recogniser's place mentions (demonyms included: the
-    model learns they name sides); the other capitalised names join without
-    a gazetteer entry (``via="frame"``). With ``gazetteer``, those names are
+    ``mentions`` are the recogniser's place mentions; the other capitalised
+    names, except a sentence's first word, join without a gazetteer entry
+    (``via="frame"``). With ``gazetteer``, those names are
     looked up so the model can tell a dropped place name from a person's.
     Only names inside ``within`` (default: all of ``text``) are scored.
     """
     if _non_event_sense(text, verb):
         return []
+    # Demonyms name sides ("Iraqi forces"), almost never the site.
     pool = [
-        m for m in mentions if not m.span.overlaps(verb) and m.text.lower() not in _NOT_PLACES
+        m
+        for m in mentions
+        if m.via != "demonym" and not m.span.overlaps(verb) and m.text.lower() not in _NOT_PLACES
     ]
-    pool += _runs(text, pool, verb)
+    pool += _runs(text, mentions, verb)
     if not pool:
         return []
     pool.sort(key=lambda m: m.span.start)
