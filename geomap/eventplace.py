@@ -73,11 +73,6 @@ _SITE = (
     r"|airfield|facility|field|fields|crossing|border|palace|parliament|residence|city|centre"
     r"|center|area|region)"
 )
-# Determiners, including a place's possessive: "in Venezuela's central Guarico state".
-_DET = (
-    r"(?:(?:the|a|an|its|their|his|her|this|that"
-    r"|(?-i:[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)['\u2019]s)\s+)"
-)
 _RIGHT_SITE = re.compile(
     r"^(?:['\u2019]s?)?\s+(?:[A-Z][\w\u2019'-]*\s+){0,3}(?:" + _ADJ + r")*" + _SITE + r"\b",
     re.IGNORECASE,
@@ -103,7 +98,6 @@ _RIGHT_ACTOR = re.compile(
 )
 # A name directly after the verb is its object ("shelled Kabul", "captured Mosul").
 _BETWEEN_VERB_OBJECT = re.compile(r"^\s*(?:the\s+)?(?:" + _ADJ + r")*$", re.IGNORECASE)
-_PASSIVE_VERB = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:[a-z]+ly\s+)?$", re.IGNORECASE)
 # Clause breaks between verb and place lower the chance they belong together.
 _CLAUSE_BREAK = re.compile(
     r"[;:()\"“”]|,\s*(?:said|says|according|while|but|whereas|which|who|where|as)\b"
