@@ -133,17 +133,16 @@ def places(articles, date, collection, rs, output, overwrite) -> None:
     \b
     $ geomap places seeds/000_445be07204acb7d5.txt | head -n 3
     """
-    from geomap.geojson import place_feature, write_features
+    from geomap.geojson import encode_place_feature, write_encoded
 
     def features():
         for _article, mentions, _ in _extract(
             _progress(_iter_articles(articles, date), "places"), False
         ):
-            for m in mentions:
-                yield place_feature(m)
+            yield from map(encode_place_feature, mentions)
 
     with atomic_output(output, overwrite) as fh:
-        write_features(features(), fh, collection=collection, rs=rs)
+        write_encoded(features(), fh, collection=collection, rs=rs)
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -19,12 +20,14 @@ from geomap.model import Actor, Incident, LatLon, Place, PlaceMention, PlaceType
 
 __all__ = [
     "RS",
+    "encode_place_feature",
     "feature_collection",
     "incident_features",
     "incidents_from_features",
     "place_feature",
     "read_features",
     "to_features",
+    "write_encoded",
     "write_features",
 ]
 
@@ -226,17 +229,73 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+_encode_str = json.encoder.encode_basestring  # what _dumps does to a str, without the dispatch
+
+# a place's geometry and properties as JSON text: one encoding per place, not per mention
+_place_json: dict[str, tuple[Place, str, str]] = {}
+_NO_PLACE_JSON = (
+    "null",
+    '"name":null,"place_id":null,"place_type":null,"country_code":null,"admin1":null,'
+    '"population":null',
+)
+
+
+def _place_fragments(place: Place | None) -> tuple[str, str]:
+    if place is None:
+        return _NO_PLACE_JSON
+    known = _place_json.get(place.place_id)
+    if known is None or (known[0] is not place and known[0] != place):
+        if len(_place_json) > 100_000:  # bound the memo on endless streams
+            _place_json.clear()
+        props = {
+            "name": place.name,
+            "place_id": place.place_id,
+            "place_type": place.place_type.value,
+            "country_code": place.country_code,
+            "admin1": place.admin1,
+            "population": place.population,
+        }
+        geometry = _dumps(_point(place.point))
+        known = _place_json[place.place_id] = (place, geometry, _dumps(props)[1:-1])
+    return known[1], known[2]
+
+
+def encode_place_feature(mention: PlaceMention) -> str:
+    """``_dumps(place_feature(mention))``, byte for byte, reusing each place's encoding."""
+    geometry, place_props = _place_fragments(mention.place)
+    score = mention.score
+    # json writes a finite float as its repr; anything else takes the general path
+    score_json = (
+        float.__repr__(score) if type(score) is float and math.isfinite(score) else _dumps(score)
+    )
+    return (
+        f'{{"type":"Feature","geometry":{geometry},"properties":{{"kind":"place",'
+        f'"article_id":{_encode_str(mention.article_id)},"start":{mention.span.start:d},'
+        f'"end":{mention.span.end:d},"text":{_encode_str(mention.text)},{place_props},'
+        f'"via":{_encode_str(mention.via)},"score":{score_json}}}}}'
+    )
+
+
 def write_features(
     features: Iterable[Feature], fh: IO[str], *, collection: bool = False, rs: bool = False
 ) -> int:
     """Write a text sequence (default) or one FeatureCollection; returns the count."""
+    return write_encoded(map(_dumps, features), fh, collection=collection, rs=rs)
+
+
+def write_encoded(
+    features: Iterable[str], fh: IO[str], *, collection: bool = False, rs: bool = False
+) -> int:
+    """As :func:`write_features`, for features already encoded as compact JSON text."""
     if collection:
         items = list(features)
-        fh.write(_dumps(feature_collection(items)) + "\n")
+        # the same text _dumps(feature_collection(...)) gives, without decoding the items
+        fh.write('{"type":"FeatureCollection","features":[' + ",".join(items) + "]}\n")
         return len(items)
     n = 0
+    prefix = RS if rs else ""
     for feature in features:
-        fh.write((RS if rs else "") + _dumps(feature) + "\n")
+        fh.write(prefix + feature + "\n")
         n += 1
     return n
 

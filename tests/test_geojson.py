@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 from geomap.errors import InputFormatError
 from geomap.geojson import (
     RS,
+    _dumps,
+    encode_place_feature,
     feature_collection,
     incident_features,
     incidents_from_features,
     place_feature,
     read_features,
+    write_encoded,
     write_features,
 )
 from geomap.model import Actor, Incident, LatLon, Place, PlaceMention, PlaceType, Span
@@ -152,6 +155,36 @@ def test_text_sequence_rs_and_collection():
     out = io.StringIO()
     write_features(features, out, collection=True)
     assert json.loads(out.getvalue()) == feature_collection(features)
+
+
+@given(
+    text=st.text(max_size=20),
+    score=st.floats(0, 1),
+    population=st.integers(0, 10**8),
+    with_place=st.booleans(),
+)
+@settings(max_examples=100, deadline=None)
+def test_encoded_place_feature_is_the_dumped_one(text, score, population, with_place):
+    place = Place(
+        "geonames:1", 'Qal"a\\ “X”', PlaceType.CITY, LatLon(36.19, 44.01), "IQ", None, population
+    )
+    mention = PlaceMention(
+        "a\n1", Span(3, 9), text, place if with_place else None, score, "demonym"
+    )
+    assert encode_place_feature(mention) == _dumps(place_feature(mention))
+
+
+@pytest.mark.parametrize("rs", [False, True])
+@pytest.mark.parametrize("collection", [False, True])
+def test_encoded_features_are_written_as_dicts_are(rs, collection):
+    mentions = [
+        PlaceMention("a", Span(0, 5), "Erbil", ERBIL, 0.5),
+        PlaceMention("a", Span(9, 12), "Zzz", None, 0.1),
+    ]
+    as_dicts, as_text = io.StringIO(), io.StringIO()
+    write_features(map(place_feature, mentions), as_dicts, rs=rs, collection=collection)
+    write_encoded(map(encode_place_feature, mentions), as_text, rs=rs, collection=collection)
+    assert as_text.getvalue() == as_dicts.getvalue()
 
 
 @pytest.mark.parametrize("rs", [False, True])

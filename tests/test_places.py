@@ -1,5 +1,6 @@
 """Recognition and resolution of place names."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geomap.model import Article, PlaceType
-from geomap.places import find_places, tokenize
+from geomap.places import _SPLIT, _bmp_split, find_places, tokenize
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_445be07204acb7d5.txt"
 
@@ -161,3 +162,22 @@ def test_mentions_are_ordered_non_overlapping_spans_of_the_text(words):
 def test_any_text_is_safe(text):
     for m in places_in(text):
         assert text[m.span.start : m.span.end] == m.text
+
+
+# the tokeniser as first written; _SPLIT and _bmp_split() are faster spellings of it
+_PLAIN_SPLIT = re.compile(r"((?:[A-Z][a-z]{0,2}\.){2,}|[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*)")
+
+
+def test_the_fast_tokeniser_splits_every_bmp_character_as_the_plain_one():
+    chars = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x10000)))
+    for sep in (" ", "'", "’s ", "A.", "'x"):
+        text = sep.join(chars)
+        assert _bmp_split().split(text) == _PLAIN_SPLIT.split(text) == _SPLIT.split(text)
+
+
+@given(st.text(alphabet="aAsSbZé²_1 .-'’\u00aa\U0001d400", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_the_fast_tokeniser_splits_as_the_plain_one(text):
+    assert _SPLIT.split(text) == _PLAIN_SPLIT.split(text)
+    if not re.search("[\U00010000-\U0010ffff]", text):
+        assert _bmp_split().split(text) == _PLAIN_SPLIT.split(text)
