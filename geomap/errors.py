@@ -14,6 +14,7 @@ __all__ = [
     "GazetteerError",
     "GeomapError",
     "InputFormatError",
+    "ModelError",
     "OutputExistsError",
     "StoreError",
 ]
@@ -49,3 +50,7 @@ class OutputExistsError(GeomapError, FileExistsError):
 
 class StoreError(GeomapError, RuntimeError):
     """The incident store cannot be opened, migrated or written."""
+
+
+class ModelError(GeomapError, OSError):
+    """A bundled model file is missing or damaged."""

@@ -8,7 +8,6 @@ event. :mod:`geomap.incidents` uses it for every incident, and
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from bisect import bisect_left
@@ -19,6 +18,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Protocol
 
+from geomap._modelfile import read_model
 from geomap.model import Place, PlaceMention, PlaceType, Span
 
 __all__ = [
@@ -664,7 +664,7 @@ class EventPlaceModel:
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> EventPlaceModel:
         """Read a model written by ``scripts/train_eventplace.py``."""
-        data = json.loads(Path(path).read_text())
+        data = read_model(path)
         return cls(data["weights"], data["threshold"], data.get("cross_validated", {}))
 
     def probability(self, cand: _Candidate) -> float:

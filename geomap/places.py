@@ -16,7 +16,6 @@ Two steps, both cheap enough for hundreds of thousands of words a second:
 from __future__ import annotations
 
 import array
-import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -27,6 +26,7 @@ from itertools import accumulate, compress, repeat
 from operator import attrgetter, itemgetter, mul, neg, not_
 from pathlib import Path
 
+from geomap._modelfile import read_model
 from geomap.gazetteer import (
     HAS_LONGER,
     IS_KEY,
@@ -638,7 +638,7 @@ class Recogniser:
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> Recogniser:
-        data = json.loads(Path(path).read_text())
+        data = read_model(path)
         return cls(data["weights"], data.get("threshold", 0.5))
 
     def probability(self, features: dict[str, float]) -> float:
@@ -877,7 +877,7 @@ class Resolver:
 
     @classmethod
     def load(cls, path: str | Path = RESOLVER_PATH) -> Resolver:
-        data = json.loads(Path(path).read_text())
+        data = read_model(path)
         return cls(data["weights"], data.get("coherence"))
 
     def score(self, features: dict[str, float]) -> float:

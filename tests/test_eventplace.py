@@ -192,3 +192,19 @@ def test_predictions_are_candidate_names_apart_from_the_verb(words: list[str], k
         assert span in spans
         assert 0 <= span.start < span.end <= len(text)
         assert not span.overlaps(verb)
+
+
+def test_a_missing_or_damaged_model_is_a_model_error(tmp_path) -> None:
+    from geomap.errors import GeomapError, ModelError
+
+    with pytest.raises(ModelError, match="cannot read the model") as info:
+        EventPlaceModel.load(tmp_path / "absent.json")
+    assert isinstance(info.value, GeomapError) and isinstance(info.value, OSError)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"threshold": 0.5')
+    with pytest.raises(ModelError):
+        EventPlaceModel.load(broken)
+    other = tmp_path / "other.json"
+    other.write_text('{"threshold": 0.5}')
+    with pytest.raises(ModelError, match="no weights"):
+        EventPlaceModel.load(other)
