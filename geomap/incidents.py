@@ -3,14 +3,14 @@
 :func:`find_incidents` reads an article sentence by sentence, but only the
 sentences where a trigger word occurs ("struck", "drone strike", "were killed",
 "protesters"), and turns each reported event into :class:`~geomap.model.Incident`
-records, one per place hit. The place choice,
-:func:`geomap.eventplace.predict_event_location`, is
-shared with the event-location benchmark in :mod:`geomap.evaluation.events`.
+records, one per place hit. Where each event happened is decided by
+:func:`geomap.eventplace.choose_sites`, the learned place choice that the
+event-location benchmark in :mod:`geomap.evaluation.events` scores.
 
-Everything here is rules over precompiled patterns: a trigger lexicon with
-families that decide ACLED's event type, the words around a trigger (passive,
-"by X", "on X", determiners, modality), and heuristics for which place mention
-is the site. Nothing is tuned to a particular story.
+Everything else here is rules over precompiled patterns: a trigger lexicon with
+families that decide ACLED's event type, and the words around a trigger
+(passive, "by X", "on X", determiners, modality). Nothing is tuned to a
+particular story.
 """
 
 from __future__ import annotations
