@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from geomap._words import wordset
 from geomap.model import Actor, Place, PlaceMention, PlaceType, Span
 
 if TYPE_CHECKING:
@@ -36,9 +37,6 @@ __all__ = [
 ]
 
 
-def _wordset(words: str) -> frozenset[str]:
-    """A word set written as prose, so long lexicons stay readable."""
-    return frozenset(words.split())
 
 
 #: ACLED's inter codes and the actor-type names that go with them.
@@ -227,7 +225,7 @@ _TITLE_PERSON = re.compile(
 # Every cue of this module in one scan of the lower-cased sentence: generic
 # actors, known groups, pronouns, group heads, titles and metonyms. One pass
 # over the text costs a fifth of running each pattern on its own.
-_HEAD_WORDS = _wordset(
+_HEAD_WORDS = wordset(
     "militia militias rebel rebels militant militants fighters insurgents jihadist jihadists"
     " guerillas guerrillas movement group brigade brigades front faction organisation organization"
 )
@@ -256,17 +254,17 @@ _VERBISH_AFTER = re.compile(
     r"|[a-z]+ed|[a-z]+s)\b)"
 )
 #: Prepositions that put a name in a place or circumstance, not in an actor role.
-LOCATIVE_PREPS = _wordset(
+LOCATIVE_PREPS = wordset(
     "in at near inside into from to of across over toward towards between outside around "
     "through within among upon onto with for"
 )
 
 
-_PREP_WORDS = _wordset(
+_PREP_WORDS = wordset(
     "in at near inside into from to of on against by with across over for toward towards between"
     " outside around through within among upon onto"
 )
-_QUANTITY_WORDS = _wordset(
+_QUANTITY_WORDS = wordset(
     "dozens scores hundreds thousands several many some number members most all one two three"
     " four five six seven eight nine ten group crowd band unit"
 )
@@ -514,7 +512,7 @@ def _demonym_country(window: Sequence[PlaceMention], start: int, text: str) -> s
     return best.place.country_code if best is not None and best.place is not None else None
 
 
-_COMMON_CAPITALS = _wordset(
+_COMMON_CAPITALS = wordset(
     "the a an suspected armed unknown unidentified local rival several some other islamist "
     "militant rebel hundreds dozens thousands many two three four five pro anti"
 )

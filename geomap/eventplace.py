@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from geomap._modelfile import read_model
+from geomap._words import wordset
 from geomap.model import Place, PlaceMention, PlaceType, Span
 
 __all__ = [
@@ -32,9 +33,6 @@ __all__ = [
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "model" / "eventplace.json"
 
 
-def _wordset(words: str) -> frozenset[str]:
-    """Words written as prose, so long lexicons stay readable."""
-    return frozenset(words.split())
 
 # ---------------------------------------------------------------------------
 # Where did the event happen?  Score each place mention of the sentence as the
@@ -129,7 +127,7 @@ _TYPE_RANK = {
     PlaceType.CONTINENT: 5,
 }
 # Calendar words a recogniser may take for places ("Nov." in "on Nov. 7").
-_NOT_PLACES = _wordset(
+_NOT_PLACES = wordset(
     "jan jan. feb feb. mar mar. apr apr. jun jun. jul jul. aug aug. sep sep. sept sept. oct "
     "oct. nov nov. dec dec. january february march april may june july august september "
     "october november december monday tuesday wednesday thursday friday saturday sunday"
@@ -148,7 +146,7 @@ class _Candidate:
 
 # The frame grammar is read backwards, word by word, with set look-ups: as
 # regular expressions anchored at the name it ran ten times slower.
-_ADJ_WORDS = _wordset(
+_ADJ_WORDS = wordset(
     "north south east west central upper lower greater downtown old new rural restive strategic"
     " neighbouring neighboring besieged flashpoint embattled tribal northern southern"
     " eastern western north-eastern northeastern north-western northwestern south-eastern"
@@ -159,7 +157,7 @@ _ADJ_WORDS = _wordset(
 _ADJ_HYPHEN = re.compile(
     r"[a-z]+-(?:controlled|held|dominated|populated|majority|riven|torn|hit|stricken)$"
 )
-_AREA_WORDS = _wordset(
+_AREA_WORDS = wordset(
     "city cities town towns village villages district districts province provinces governorate"
     " region regions state county area areas suburb suburbs neighbourhood neighborhood"
     " neighbourhoods neighborhoods quarter camp settlement settlements municipality locality"
@@ -168,20 +166,20 @@ _AREA_WORDS = _wordset(
     " territories much most half third percent swath swaths rest control coast shore shores"
     " waters skies airspace"
 )
-_DET_FRAME_WORDS = _wordset("the a an its their his her this that")
-_POSSESSIVE_NP_DETS = _wordset("the a an his her its their")
-_IN_PREPS = _wordset(
+_DET_FRAME_WORDS = wordset("the a an its their his her this that")
+_POSSESSIVE_NP_DETS = wordset("the a an his her its their")
+_IN_PREPS = wordset(
     "in at inside within across throughout around into through on over along off toward"
     " towards beside among onto upon amid"
 )
-_NEAR_PREPS = _wordset("near outside nearby")
-_NEAR_OF = _wordset("outskirts vicinity edge environs surroundings periphery")
-_PART_WORDS = _wordset("one some many several each all part parts much most")
-_DIRECTIONS = _wordset(
+_NEAR_PREPS = wordset("near outside nearby")
+_NEAR_OF = wordset("outskirts vicinity edge environs surroundings periphery")
+_PART_WORDS = wordset("one some many several each all part parts much most")
+_DIRECTIONS = wordset(
     "north south east west northeast northwest southeast southwest north-east north-west"
     " south-east south-west"
 )
-_UNITS = _wordset("km kilometers kilometres miles mi")
+_UNITS = wordset("km kilometers kilometres miles mi")
 _FRAME_TOKEN = re.compile(r"[\w\u2019'.-]+|[(),]")
 
 
@@ -419,15 +417,15 @@ def _non_event_sense(text: str, verb: Span, start: int = 0, end: int | None = No
 
 
 # Leading words that a sentence-initial capital glues to a name: "In Joh Ai Rong".
-_LEADING_FUNCTION_WORDS = _wordset(
+_LEADING_FUNCTION_WORDS = wordset(
     "in at on near from the a an after before during since while when as by for of to into"
     " outside inside across meanwhile elsewhere also"
 )
 _TOKEN = re.compile(r"[^\W\d_][\w\u2019'.-]*[\w\u2019']|[^\W\d_]|\d+|[^\w\s]")
-_PASSIVE_AUX = _wordset("was were is are be been being")
+_PASSIVE_AUX = wordset("was were is are be been being")
 _OPENERS = " \t\n\"'\u201c\u2018(["
-_PERFECT = _wordset("have has had")
-_MODAL_OR_NEGATION = _wordset(
+_PERFECT = wordset("have has had")
+_MODAL_OR_NEGATION = wordset(
     "would could might may will shall should must can not never n't no threatened vowed"
 )
 

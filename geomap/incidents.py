@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from geomap._words import wordlist, wordset
 from geomap.actors import (
     ActorMention,
     agent_and_target,
@@ -37,15 +38,6 @@ __all__ = [
     "GazetteerLike",
     "find_incidents",
 ]
-
-
-def _wordlist(words: str) -> list[str]:
-    """Words written as prose, so long lexicons stay readable."""
-    return words.split()
-
-
-def _wordset(words: str) -> frozenset[str]:
-    return frozenset(_wordlist(words))
 
 
 # ---------------------------------------------------------------------------
@@ -226,7 +218,7 @@ _MODAL = re.compile(
     re.IGNORECASE,
 )
 # A word _MODAL needs among the last few before a trigger.
-_MODAL_WORDS = _wordset(
+_MODAL_WORDS = wordset(
     "not never longer would will could might may should must shall can cannot to if unless whether"
 )
 _NEGATION = re.compile(r"\b(?:not|never|no\s+longer)\s+(?:[\w\u2019'-]+\s+){0,2}$", re.IGNORECASE)
@@ -235,9 +227,9 @@ _SCOPE_BREAK = re.compile(r"[,;:“”\"]|\b(?:but|and|while|after|before|since)
 
 # Determiners before a noun trigger tell a new event ("a bomb") from one the
 # story already told ("the attack", "Iran's strike").
-_DET_WORDS = _wordset("the this that these those its their his her such")
-_INDEF_WORDS = _wordset("a an another one")
-_STOP_WORDS = _wordset(
+_DET_WORDS = wordset("the this that these those its their his her such")
+_INDEF_WORDS = wordset("a an another one")
+_STOP_WORDS = wordset(
     "in on at of by for with to from into after before since during against over near as "
     "and or but was were is are has have had be been said says"
 )
@@ -258,16 +250,15 @@ _HARD_BREAK = re.compile(r";|\b(?:while|whereas|meanwhile)\b", re.IGNORECASE)
 _AND_NEW_CLAUSE = re.compile(r"(?:,\s*|\s)(?:and|but)\s+", re.IGNORECASE)
 
 # Tolls. Numbers in words up to the tens, digits, "a dozen".
-_NUMBER_WORDS = dict(
-    zip(
-        _wordlist(
+_NUMBER_WORDS = {
+    word: n
+    for n, word in enumerate(
+        wordlist(
             "zero one two three four five six seven eight nine ten eleven twelve thirteen"
             " fourteen fifteen sixteen seventeen eighteen nineteen twenty"
-        ),
-        range(21),
-        strict=True,
+        )
     )
-)
+}
 _NUMBER_WORDS.update(
     {
         "thirty": 30,
@@ -324,14 +315,14 @@ _CLAIM_BEFORE = re.compile(
     r"|(?:said|says|announced)\s+(?:that\s+)?(?:it|they)\s+(?:had\s+|has\s+|have\s+)?)$",
     re.IGNORECASE,
 )
-_FATAL_WORDS = _wordset(
+_FATAL_WORDS = wordset(
     "killed killing kills kill killings dead died death deaths casualties murdered "
     "massacred executed beheaded slaughtered assassinated lynched"
 )
 _CASUALTY_NOUNS = frozenset(
     ("casualties", "deaths", "death", "death toll", "injuries", "dead", "killings")
 )
-_INJURY_WORDS = _wordset("wounded wounding injured injuring injuries")
+_INJURY_WORDS = wordset("wounded wounding injured injuring injuries")
 
 # Object nouns that decide what a seizure or an attack was aimed at.
 _PROPERTY = re.compile(
@@ -367,7 +358,7 @@ _SENTENCE_END = re.compile(
     r"[.!?](?:(?P<cap>[\"\u201d\u2019)\]]*\s+(?=[\"\u201c\u2018(\[]?[A-Z0-9]))"
     r"|(?P<quote>[\"\u201d\u2019])\s+)|\n\s*"
 )
-_ABBREVIATIONS = _wordset(
+_ABBREVIATIONS = wordset(
     "mr mrs ms dr gen lt col sgt capt maj brig adm gov sen rep st jan feb mar apr jun jul "
     "aug sep sept oct nov dec no vs u.s u.n u.k e.g i.e jr sr prof rev mt ft inc corp co "
     "ltd"
