@@ -659,9 +659,16 @@ def eval_events(gold, as_json) -> None:
     from geomap.eventplace import default_model
 
     score = evaluate_file(Path(gold))
-    recorded = default_model().cross_validated
+    model = default_model()
+    recorded = model.cross_validated
+    calibration = model.recorded_calibration
     if as_json:
-        click.echo(json.dumps({**score.as_dict(), "cross_validated": recorded}, indent=1))
+        click.echo(
+            json.dumps(
+                {**score.as_dict(), "cross_validated": recorded, "confidence": calibration},
+                indent=1,
+            )
+        )
         return
     for key, value in score.as_dict().items():
         click.echo(f"{key:<28}{value}")
@@ -670,6 +677,11 @@ def eval_events(gold, as_json) -> None:
             f"{k} {recorded[k]}" for k in ("overall", "with_gold_place", "without_gold_place")
         )
         _log(f"cross-validated at training ({recorded.get('folds')} folds by document): {figures}")
+    if calibration:
+        _log(
+            f"confidence, out of fold: expected calibration error {calibration['ece']}, "
+            f"Brier {calibration['brier']} over {calibration['n']} sentences"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

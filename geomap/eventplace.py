@@ -20,18 +20,20 @@ from typing import Protocol
 
 from geomap._modelfile import read_model
 from geomap._words import wordset
+from geomap.errors import ModelError
 from geomap.model import Place, PlaceMention, PlaceType, Span
 
 __all__ = [
     "MODEL_PATH",
+    "Calibration",
     "EventPlaceModel",
+    "SiteChoice",
     "choose_sites",
     "default_model",
     "predict_event_location",
 ]
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "model" / "eventplace.json"
-
 
 
 # ---------------------------------------------------------------------------
@@ -647,6 +649,52 @@ def _candidates(
     return out
 
 
+Knots = tuple[tuple[float, float], ...]
+
+
+def _interpolate(knots: Knots, x: float) -> float:
+    """Piecewise linear through ``knots`` (sorted by x), flat beyond the ends."""
+    xs = [k[0] for k in knots]
+    i = bisect_left(xs, x)
+    if i == 0:
+        return knots[0][1]
+    if i == len(knots):
+        return knots[-1][1]
+    (x0, y0), (x1, y1) = knots[i - 1], knots[i]
+    return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How often the model's decision is right, read off its best probability.
+
+    Fitted out of fold by ``scripts/train_eventplace.py`` (isotonic regression):
+    ``site`` maps the best candidate's probability to the share of sentences where
+    that candidate (with the places coordinated with it) is the event's place;
+    ``none`` maps it to the share of sentences that give no event place at all.
+    """
+
+    site: Knots
+    none: Knots
+
+    @classmethod
+    def uncalibrated(cls) -> Calibration:
+        """The raw probability as it stands (for hand-made models in tests)."""
+        return cls(site=((0.0, 0.0), (1.0, 1.0)), none=((0.0, 1.0), (1.0, 0.0)))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Calibration:
+        return cls(
+            site=tuple((float(x), float(y)) for x, y in data["site"]),
+            none=tuple((float(x), float(y)) for x, y in data["none"]),
+        )
+
+    def confidence(self, probability: float, located: bool) -> float:
+        """The chance that a record is right about its place: that the chosen site
+        is where the event happened (``located``), or that the text gives none."""
+        return _interpolate(self.site if located else self.none, probability)
+
+
 @dataclass(frozen=True)
 class EventPlaceModel:
     """Logistic weights over candidate features, and the threshold that decides.
@@ -658,12 +706,28 @@ class EventPlaceModel:
     weights: dict[str, float]
     threshold: float
     cross_validated: dict[str, float] = field(default_factory=dict)  # as recorded at training
+    calibration: Calibration = field(default_factory=Calibration.uncalibrated)
+    recorded_calibration: dict = field(default_factory=dict)  # its out-of-fold reliability
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> EventPlaceModel:
         """Read a model written by ``scripts/train_eventplace.py``."""
         data = read_model(path)
-        return cls(data["weights"], data["threshold"], data.get("cross_validated", {}))
+        try:
+            calibration = Calibration.from_dict(data["calibration"])
+            threshold = float(data["threshold"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ModelError(
+                f"{path} has no calibration or threshold ({err!r}); expected a model written "
+                "by the current scripts/train_eventplace.py; retrain it or restore data/model"
+            ) from err
+        return cls(
+            data["weights"],
+            threshold,
+            data.get("cross_validated", {}),
+            calibration,
+            data["calibration"].get("cross_fitted", {}),
+        )
 
     def probability(self, cand: _Candidate) -> float:
         z = sum(map(self.weights.get, cand.features, repeat(0.0)))
@@ -728,6 +792,16 @@ def _pick(
     return _coordinated(text, best, by_pos, lambda c: probs[c.span] >= threshold)
 
 
+@dataclass(frozen=True)
+class SiteChoice:
+    """The sites chosen for one event, every candidate weighed, and the best
+    candidate's probability (0.0 when there was none)."""
+
+    sites: list[_Candidate]
+    candidates: list[_Candidate]
+    probability: float
+
+
 def choose_sites(
     text: str,
     verbs: Sequence[Span],
@@ -735,7 +809,7 @@ def choose_sites(
     gazetteer: _Known | None = None,
     within: Span | None = None,
     model: EventPlaceModel | None = None,
-) -> tuple[list[_Candidate], list[_Candidate]]:
+) -> SiteChoice:
     """The sites of one event told by several trigger words, and every candidate.
 
     "The attack ..., targeting two bases, one in X and the other in Y": each
@@ -753,7 +827,8 @@ def choose_sites(
             if p > probs.get(c.span, -1.0):
                 probs[c.span], pool[c.span] = p, c
     by_pos = sorted(pool.values(), key=lambda c: c.span.start)
-    return _pick(text, by_pos, probs, model.threshold), by_pos
+    sites = _pick(text, by_pos, probs, model.threshold)
+    return SiteChoice(sites, by_pos, max(probs.values(), default=0.0))
 
 
 def predict_event_location(

@@ -31,7 +31,7 @@ from geomap.actors import (
     to_actor,
 )
 from geomap.dates import DateMention, find_dates
-from geomap.eventplace import _container_of, _non_event_sense, choose_sites
+from geomap.eventplace import _container_of, _non_event_sense, choose_sites, default_model
 from geomap.model import Article, Incident, Place, PlaceMention, PlaceType, Span
 
 __all__ = [
@@ -489,6 +489,7 @@ class _Draft:
     inferred_agent: bool = False
     split_at: int | None = None  # where this draft's clause starts in a shared sentence
     located: list[tuple[PlaceMention, str]] | None = None  # places, once computed
+    site_probability: float = 0.0  # the place model's best candidate, for the confidence
     dated: bool = False  # date looked up
 
     @property
@@ -763,36 +764,41 @@ def _event_places(
     triggers: Sequence[_Trigger],
     mentions: Sequence[PlaceMention],
     gazetteer: GazetteerLike,
-) -> list[tuple[PlaceMention, str]]:
-    """Where a draft's event happened: (mention, frame) pairs with gazetteer entries.
+) -> tuple[list[tuple[PlaceMention, str]], float, list[str]]:
+    """Where a draft's event happened: (mention, frame) pairs with gazetteer entries,
+    the place model's probability for its best candidate, and the chosen sites that
+    could not be placed at all.
 
     The choice is made on the sentence alone, as in the benchmark. When the
     site is a name the gazetteer lacks ("the village of X in Y province"), the
     known place around it stands in, with frame ``container:X``.
     """
     local = [m for m in mentions if region.start <= m.span.start and m.span.end <= region.end]
-    if not local:
-        return []  # every pair below holds one of these mentions
     sub = text[sent.start : sent.end]
     lo, hi = region.start - sent.start, region.end - sent.start
     moved = [_shift(m, sent.start) for m in local]
     shifted = {m.span: orig for m, orig in zip(moved, local, strict=True)}
     heads = [t for t in triggers if t.pos in ("verb", "noun", "weak")][:2] or list(triggers)[:1]
     verbs = [Span(t.span.start - sent.start, t.span.end - sent.start) for t in heads]
-    best, pool = choose_sites(sub, verbs, moved, gazetteer, Span(lo, hi))
+    choice = choose_sites(sub, verbs, moved, gazetteer, Span(lo, hi))
     out: list[tuple[PlaceMention, str]] = []
-    for c in best:
+    unplaced: list[str] = []
+    for c in choice.sites:
         if c.mention.via != "frame":
             found = shifted[c.span]
             if found.place is not None:
                 out.append((found, c.frame))
+            else:
+                unplaced.append(c.mention.text)
             continue
-        container = _container_of(sub, c, pool)
-        if container is not None:
-            found = shifted[container.span]
-            if all(found is not m for m, _ in out):
-                out.append((found, f"container:{c.mention.text}"))
-    return out
+        container = _container_of(sub, c, choice.candidates)
+        if container is None:
+            unplaced.append(c.mention.text)
+            continue
+        found = shifted[container.span]
+        if all(found is not m for m, _ in out):
+            out.append((found, f"container:{c.mention.text}"))
+    return out, choice.probability, unplaced
 
 
 # ---------------------------------------------------------------------------
@@ -919,13 +925,17 @@ class _Sentence:
         """Where a draft happened; the costliest step, so drafts that merge into
         an earlier telling which already has a place never pay for it."""
         if d.located is None:
-            d.located = []
-            if not d.families & _UNLOCATED:
-                text = self.reader.article.text
-                in_region = self.reader.mentions_in(region)
-                d.located = _event_places(
-                    text, self.span, region, d.triggers, in_region, self.reader.gazetteer
-                )
+            text = self.reader.article.text
+            in_region = self.reader.mentions_in(region)
+            located, d.site_probability, unplaced = _event_places(
+                text, self.span, region, d.triggers, in_region, self.reader.gazetteer
+            )
+            # threats and sanctions have no site of their own; the probability still
+            # says how likely the text names one, for the confidence
+            d.located = [] if d.families & _UNLOCATED else located
+            if unplaced and not located and not d.families & _UNLOCATED:
+                names = ", ".join(repr(n) for n in unplaced)
+                d.notes.append(f"site {names} is not in the gazetteer; no location given")
             d.places = d.located
         return d.located
 
@@ -1049,6 +1059,7 @@ def _fill(into: _Draft, src: _Draft) -> None:
     """Complete ``into`` with what a later telling ``src`` adds; the first telling wins."""
     if not into.places and src.places:
         into.places = src.places
+        into.site_probability = src.site_probability
         into.notes.append(f"location stated at {src.sentence.start}-{src.sentence.end}")
     into.agent = into.agent or src.agent
     into.target = into.target or src.target
@@ -1062,16 +1073,12 @@ def _fill(into: _Draft, src: _Draft) -> None:
     into.families |= {f for f in src.families if f in _WEAPONS and _weapon(into.families) is None}
 
 
-def _confidence(d: _Draft, rule: str, located: bool) -> float:
-    score = 0.35
-    score += 0.15 if d.head.pos in ("verb", "noun") else 0.05
-    score += 0.1 if d.agent is not None else 0.0
-    score += 0.1 if located else 0.0
-    score += 0.1 if d.date is not None else 0.0
-    score += 0.1 if rule.startswith("weapon:") else 0.0
-    score -= 0.1 if rule.endswith(":default") else 0.0
-    score -= 0.1 if d.inferred_agent else 0.0
-    return round(min(0.95, max(0.05, score)), 2)
+def _confidence(d: _Draft, located: bool) -> float:
+    """The chance the record is right about where the event happened: that its
+    place is the site, or, with no place, that the text gives none. It is the
+    place model's probability mapped through the calibration fitted out of fold
+    on the event-location corpus (scripts/train_eventplace.py)."""
+    return round(default_model().calibration.confidence(d.site_probability, located), 4)
 
 
 def _incident_id(article_id: str, trigger: Span, place_id: str) -> str:
@@ -1125,7 +1132,7 @@ def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
         return [
             Incident(
                 incident_id=_incident_id(art.article_id, head.span, "-"),
-                confidence=_confidence(d, rule, False),
+                confidence=_confidence(d, False),
                 **common,
             )  # type: ignore[arg-type]
         ]
@@ -1139,7 +1146,7 @@ def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
         out.append(
             Incident(
                 incident_id=_incident_id(art.article_id, head.span, place_id),
-                confidence=_confidence(d, rule, True),
+                confidence=_confidence(d, True),
                 location=mention,
                 geo_precision=_precision(mention, frame),
                 **{**common, "notes": tuple(where)},  # type: ignore[arg-type]

@@ -14,6 +14,11 @@ by a model trained on the other folds, and the threshold is chosen on the
 out-of-fold probabilities to maximise the lower of the two slices' accuracy
 (sentences with and without a gold place). The shipped weights are then
 fitted on all sentences: data/model/eventplace.json.
+
+The file also carries the confidence calibration: isotonic maps from the best
+candidate's out-of-fold probability to how often a chosen site is right and how
+often a sentence gives no place; its reliability is measured cross-fitted (each
+fold's map fitted on the other folds) and printed beside the raw probability's.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from logistic import fit_weights
@@ -29,16 +35,28 @@ from logistic import fit_weights
 from geomap.evaluation.events import (
     EventLocationRecord,
     EventLocationScore,
+    Reliability,
     document_folds,
     load_event_location_records,
+    reliability,
     score_event_locations,
+    sentence_correct,
 )
-from geomap.eventplace import MODEL_PATH, EventPlaceModel, _Candidate, _candidates, _choose
+from geomap.eventplace import (
+    MODEL_PATH,
+    Calibration,
+    EventPlaceModel,
+    _Candidate,
+    _candidates,
+    _choose,
+    _coordinated,
+)
 from geomap.gazetteer import Gazetteer
 from geomap.model import Article
 from geomap.places import find_places
 
 ROOT = Path(__file__).resolve().parent.parent
+CALIBRATION_BIN = 100  # sentences pooled per calibration point
 THRESHOLDS = tuple(round(0.05 + 0.025 * i, 3) for i in range(33))
 
 
@@ -85,6 +103,99 @@ def _pick_threshold(
     return max(((t, run(t)) for t in THRESHOLDS), key=lambda ts: key(ts[1]))
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """One sentence scored out of fold: the best candidate's probability, whether
+    that candidate (and those coordinated with it) would be right as the site,
+    whether the sentence gives no event place, and whether the model was right."""
+
+    probability: float
+    site_right: bool
+    no_place: bool
+    located: bool
+    correct: bool
+
+
+def _outcomes(
+    prepared: Sequence[tuple[EventLocationRecord, list[_Candidate]]],
+    models: dict[str, EventPlaceModel],
+) -> list[_Outcome]:
+    out = []
+    for rec, cands in prepared:
+        model = models[rec.record_id]
+        probs = {c.span: model.probability(c) for c in cands}
+        no_place = not (rec.has_event_location and rec.event_locations)
+        if not cands:
+            out.append(_Outcome(0.0, False, no_place, False, no_place))
+            continue
+        best = max(cands, key=lambda c: (probs[c.span], -c.span.start))
+        over = {span for span, p in probs.items() if p >= model.threshold}
+        forced = _coordinated(rec.text, best, cands, lambda c, over=over: c.span in over)
+        site_right = sentence_correct(
+            rec.event_locations, rec.has_event_location, [c.span for c in forced]
+        )
+        located = probs[best.span] >= model.threshold
+        correct = site_right if located else no_place
+        out.append(_Outcome(probs[best.span], site_right, no_place, located, correct))
+    return out
+
+
+def _isotonic(xs: Sequence[float], ys: Sequence[bool], increasing: bool, per_bin: int) -> tuple:
+    """Knots of a monotone fit of ``ys`` on ``xs`` (sklearn's isotonic regression).
+
+    The points are first pooled into bins of ``per_bin`` neighbours by ``xs``, so
+    no knot rests on a handful of sentences, and each bin's share is estimated
+    with one success and one failure added (Laplace): a plain fit puts 0.0 and
+    1.0 at the ends, certainties that a hundred sentences cannot support.
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    pairs = sorted(zip(xs, ys, strict=True))
+    bins = [pairs[i : i + per_bin] for i in range(0, len(pairs), per_bin)]
+    if len(bins) > 1 and len(bins[-1]) < per_bin // 2:
+        bins[-2:] = [bins[-2] + bins[-1]]
+    bx = [sum(x for x, _ in b) / len(b) for b in bins]
+    by = [(sum(y for _, y in b) + 1) / (len(b) + 2) for b in bins]
+    fit = IsotonicRegression(increasing=increasing, y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    fit.fit(bx, by, sample_weight=[len(b) for b in bins])
+    return tuple(
+        (round(float(x), 4), round(float(y), 4))
+        for x, y in zip(fit.X_thresholds_, fit.y_thresholds_, strict=True)
+    )
+
+
+def _fit_calibration(outcomes: Sequence[_Outcome], per_bin: int = CALIBRATION_BIN) -> Calibration:
+    ps = [o.probability for o in outcomes]
+    return Calibration(
+        site=_isotonic(ps, [o.site_right for o in outcomes], True, per_bin),
+        none=_isotonic(ps, [o.no_place for o in outcomes], False, per_bin),
+    )
+
+
+def _cross_fitted(
+    outcomes: Sequence[_Outcome], folds: Sequence[Sequence[int]]
+) -> tuple[Reliability, Reliability]:
+    """Reliability of the calibrated confidence, each fold's map fitted on the
+    other folds, and of the raw probability (p if located, else 1 - p)."""
+    conf = [0.0] * len(outcomes)
+    for fold in folds:
+        held = set(fold)
+        cal = _fit_calibration([o for i, o in enumerate(outcomes) if i not in held])
+        for i in fold:
+            o = outcomes[i]
+            conf[i] = cal.confidence(o.probability, o.located)
+    right = [o.correct for o in outcomes]
+    raw = [o.probability if o.located else 1.0 - o.probability for o in outcomes]
+    return reliability(conf, right), reliability(raw, right)
+
+
+def _print_reliability(label: str, r: Reliability) -> None:
+    print(f"{label}: ECE {r.ece:.4f}, Brier {r.brier:.4f}, n {r.n}", file=sys.stderr)
+    for lo, n, c, a in r.bins:
+        line = f"  [{lo:.1f}, {lo + 0.1:.1f})  n={n:<5} conf {c:.3f}  right {a:.3f}"
+        print(line, file=sys.stderr)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
@@ -117,8 +228,15 @@ def main() -> None:
     print("cross-validated (by document):", file=sys.stderr)
     print(held_out.summary(), file=sys.stderr)
 
+    # confidence: how often a decision at this probability is right, out of fold
+    outcomes = _outcomes(prepared, {r: EventPlaceModel(w, threshold) for r, w in oof.items()})
+    calibrated, raw = _cross_fitted(outcomes, folds)
+    _print_reliability("confidence, calibrated (cross-fitted)", calibrated)
+    _print_reliability("raw probability, for comparison", raw)
+    calibration = _fit_calibration(outcomes)
+
     weights = fit_weights(*_rows(prepared, range(len(prepared))), args.C, args.min_count)
-    final = EventPlaceModel(weights, threshold)
+    final = EventPlaceModel(weights, threshold, calibration=calibration)
     in_sample = _score(prepared, {r.record_id: final for r in records})
     print("in-sample (shipped model):", file=sys.stderr)
     print(in_sample.summary(), file=sys.stderr)
@@ -131,6 +249,12 @@ def main() -> None:
                 "min_count": args.min_count,
                 "threshold": threshold,
                 "cross_validated": {"folds": args.folds, **held_out.as_dict()},
+                "calibration": {
+                    "site": calibration.site,
+                    "none": calibration.none,
+                    "cross_fitted": calibrated.as_dict(),
+                    "raw_probability": raw.as_dict(),
+                },
                 "in_sample": in_sample.as_dict(),
                 "weights": weights,
             },

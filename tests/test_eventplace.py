@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from geomap.eventplace import (
     MODEL_PATH,
+    Calibration,
     EventPlaceModel,
     _candidates,
     _runs,
@@ -101,9 +102,10 @@ def test_an_event_keeps_each_name_at_its_best_trigger() -> None:
     text = "The attack came hours later, targeting two bases, one in Baghdad and one in Erbil."
     verbs = [Span(4, 10), Span(text.index("targeting"), text.index("targeting") + 9)]
     model = EventPlaceModel({"bias": -4.0, "verb:targeting|A": 3.0, "frame:in": 2.0}, 0.5)
-    chosen, pool = choose_sites(text, verbs, _mentions(text), _Gaz(), model=model)
-    assert [text[c.span.start : c.span.end] for c in chosen] == ["Baghdad", "Erbil"]
-    assert {c.span for c in chosen} <= {c.span for c in pool}
+    choice = choose_sites(text, verbs, _mentions(text), _Gaz(), model=model)
+    assert [text[c.span.start : c.span.end] for c in choice.sites] == ["Baghdad", "Erbil"]
+    assert {c.span for c in choice.sites} <= {c.span for c in choice.candidates}
+    assert choice.probability == max(model.probability(c) for c in choice.candidates)
 
 
 def test_threshold_decides_whether_there_is_a_site() -> None:
@@ -118,9 +120,9 @@ def test_threshold_decides_whether_there_is_a_site() -> None:
 def test_within_limits_the_candidates() -> None:
     text = "Gunmen killed three people in Kirkuk. Troops shelled Kabul."
     model = EventPlaceModel({"bias": 5.0}, 0.5)
-    chosen, pool = choose_sites(text, [Span(7, 13)], _mentions(text), None, Span(0, 37), model)
-    assert [c.mention.text for c in pool] == ["Kirkuk"]  # "Gunmen" starts the sentence
-    assert chosen and all(c.span.end <= 37 for c in chosen)
+    choice = choose_sites(text, [Span(7, 13)], _mentions(text), None, Span(0, 37), model)
+    assert [c.mention.text for c in choice.candidates] == ["Kirkuk"]  # "Gunmen" starts it
+    assert choice.sites and all(c.span.end <= 37 for c in choice.sites)
 
 
 def test_unknown_names_are_candidates_without_an_entry() -> None:
@@ -208,3 +210,34 @@ def test_a_missing_or_damaged_model_is_a_model_error(tmp_path) -> None:
     other.write_text('{"threshold": 0.5}')
     with pytest.raises(ModelError, match="no weights"):
         EventPlaceModel.load(other)
+    old = tmp_path / "old.json"
+    old.write_text('{"threshold": 0.5, "weights": {"bias": 1.0}}')
+    with pytest.raises(ModelError, match="no calibration"):
+        EventPlaceModel.load(old)
+
+
+def test_calibration_interpolates_between_knots_and_is_flat_beyond() -> None:
+    cal = Calibration(site=((0.2, 0.1), (0.6, 0.5), (0.6, 0.7), (0.9, 0.9)), none=((0.0, 0.8),))
+    assert cal.confidence(0.0, True) == 0.1  # flat below the first knot
+    assert cal.confidence(0.4, True) == pytest.approx(0.3)
+    assert cal.confidence(0.75, True) == pytest.approx(0.8)
+    assert cal.confidence(1.0, True) == 0.9
+    assert cal.confidence(0.5, False) == 0.8
+    raw = Calibration.uncalibrated()
+    assert raw.confidence(0.7, True) == pytest.approx(0.7)
+    assert raw.confidence(0.7, False) == pytest.approx(0.3)
+
+
+def test_shipped_calibration_is_monotone_and_recorded() -> None:
+    cal = default_model().calibration
+    grid = [i / 100 for i in range(101)]
+    site = [cal.confidence(p, True) for p in grid]
+    none = [cal.confidence(p, False) for p in grid]
+    assert all(0.0 <= v <= 1.0 for v in site + none)
+    assert site == sorted(site) and none == sorted(none, reverse=True)
+    # a confident site is right far more often than a doubtful one
+    assert site[95] > site[40] + 0.3
+    recorded = json.loads(MODEL_PATH.read_text())["calibration"]["cross_fitted"]
+    # out of fold, stated confidence and share right agree within a few points
+    assert recorded["ece"] < 0.03
+    assert sum(n for _, n, _, _ in recorded["bins"]) == recorded["n"]

@@ -233,3 +233,23 @@ def test_invariants_on_any_text(words: list[str], date: dt.date | None) -> None:
 @given(text=st.text(max_size=300))
 def test_never_fails_on_arbitrary_text(text: str) -> None:
     assert isinstance(find_incidents(Article("y", text), [], GAZ), list)
+
+
+def _one(text: str, specs: list[list[str]]) -> Incident:
+    article = Article("c", text, date=dt.date(2024, 3, 4))
+    (inc,) = find_incidents(article, _mentions(article, specs), GAZ)
+    return inc
+
+
+def test_confidence_is_the_calibrated_chance_the_place_is_right() -> None:
+    plain = _one("Gunmen killed three people in Kirkuk on Sunday.", [["Kirkuk", "city", "IQ"]])
+    assert plain.location is not None and plain.location.text == "Kirkuk"
+    # the shipped calibration maps a clear "killed ... in X" to a high chance
+    assert plain.confidence > 0.75
+    unplaced = _one("Militants stormed the village of Garubula before dawn.", [])
+    assert unplaced.location is None
+    # the text names a site the gazetteer lacks: "no place" is likely wrong, and said
+    assert unplaced.confidence < 0.3
+    assert any("'Garubula' is not in the gazetteer; no location" in n for n in unplaced.notes)
+    none = _one("Three soldiers were killed, the army said in a statement.", [])
+    assert none.location is None and none.confidence > 0.8

@@ -34,11 +34,13 @@ from geomap.model import Article, PlaceMention, Span
 __all__ = [
     "EventLocationRecord",
     "EventLocationScore",
+    "Reliability",
     "SliceScore",
     "document_folds",
     "evaluate_file",
     "load_event_location_records",
     "recogniser_predictor",
+    "reliability",
     "score_event_locations",
     "sentence_correct",
 ]
@@ -260,3 +262,54 @@ def document_folds(records: Sequence[EventLocationRecord], k: int = 5) -> list[l
     for i, rec in enumerate(records):
         folds[zlib.crc32(rec.doc_id.encode("utf-8")) % k].append(i)
     return folds
+
+
+@dataclass(frozen=True, slots=True)
+class Reliability:
+    """How well stated confidences match how often the records are right.
+
+    ``bins`` holds (lower edge, count, mean confidence, share right) for each
+    non-empty bin of width 1/len; ``ece`` is the expected calibration error (the
+    count-weighted mean gap between confidence and share right, in bins) and
+    ``brier`` the mean squared error of the confidences.
+    """
+
+    n: int
+    ece: float
+    brier: float
+    bins: tuple[tuple[float, int, float, float], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "ece": round(self.ece, 4),
+            "brier": round(self.brier, 4),
+            "bins": [[lo, n, round(c, 4), round(a, 4)] for lo, n, c, a in self.bins],
+        }
+
+
+def reliability(
+    confidences: Sequence[float], correct: Sequence[bool], n_bins: int = 10
+) -> Reliability:
+    """Bin confidences in equal-width bins and compare each with its share right.
+
+    >>> r = reliability([0.9, 0.9, 0.2, 0.2], [True, False, False, False], n_bins=5)
+    >>> round(r.ece, 3), r.bins[-1][1:]
+    (0.3, (2, 0.9, 0.5))
+    """
+    if len(confidences) != len(correct):
+        raise ValueError("confidences and outcomes differ in length; expected one per record")
+    sums: dict[int, list[float]] = {}
+    for c, ok in zip(confidences, correct, strict=True):
+        b = sums.setdefault(min(n_bins - 1, int(c * n_bins)), [0, 0.0, 0.0])
+        b[0] += 1
+        b[1] += c
+        b[2] += ok
+    n = len(confidences)
+    bins = tuple(
+        (k / n_bins, int(cnt), conf / cnt, right / cnt)
+        for k, (cnt, conf, right) in sorted(sums.items())
+    )
+    ece = sum(cnt * abs(c - a) for _, cnt, c, a in bins) / n if n else 0.0
+    brier = sum((c - ok) ** 2 for c, ok in zip(confidences, correct, strict=True)) / n if n else 0.0
+    return Reliability(n, ece, brier, bins)
