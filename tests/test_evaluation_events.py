@@ -128,3 +128,19 @@ def test_as_dict_has_every_slice() -> None:
     figures = score_event_locations([rec], lambda r: [Span(25, 28)]).as_dict()
     assert figures["with_gold_place"] == 1.0
     assert figures["overall_n"] == 1 and figures["without_gold_place_n"] == 0
+
+
+def test_reliability_bins_edges_and_errors() -> None:
+    from geomap.evaluation.events import reliability
+
+    r = reliability([1.0, 0.0, 0.05, 0.55], [True, False, True, True])
+    # 1.0 falls in the last bin, 0.0 and 0.05 share the first
+    assert [(lo, n) for lo, n, _, _ in r.bins] == [(0.0, 2), (0.5, 1), (0.9, 1)]
+    assert r.bins[0][3] == 0.5
+    # ECE: |0.025 - 0.5| * 2 + |0.55 - 1| + |1 - 1|, over 4
+    assert r.ece == pytest.approx((0.475 * 2 + 0.45) / 4)
+    assert r.brier == pytest.approx((0 + 0 + 0.95**2 + 0.45**2) / 4)
+    empty = reliability([], [])
+    assert (empty.n, empty.ece, empty.bins) == (0, 0.0, ())
+    with pytest.raises(ValueError, match="differ in length"):
+        reliability([0.5], [])
