@@ -37,8 +37,6 @@ __all__ = [
 ]
 
 
-
-
 #: ACLED's inter codes and the actor-type names that go with them.
 INTER_TYPES = {
     1: "State forces",
@@ -135,10 +133,6 @@ def letter_keyed_pattern(
         for first, subs in sorted(tree.items())
     )
     return re.compile(rf"\b(?:{branches})\b", flags)
-
-
-def _label(match: re.Match[str]) -> str:
-    return (match.lastgroup or "").split("__")[0]
 
 
 _GENERIC_FORMS: list[tuple[str, str]] = (
@@ -249,6 +243,8 @@ _CUES = letter_keyed_pattern(
     + [("metonym", re.escape(k).replace(r"\ ", r"\s+")) for k in _METONYMS],
     0,
 )  # fmt: skip
+# A cue match's group name -> its label ("armed__12" -> "armed").
+_CUE_KINDS = {group: group.split("__")[0] for group in _CUES.groupindex}
 _VERBISH_AFTER = re.compile(
     r"^(?:['\u2019]s\b|\s+(?:has|had|have|is|was|were|are|said|says|will|would|could|may|might"
     r"|[a-z]+ed|[a-z]+s)\b)"
@@ -380,7 +376,7 @@ def find_actor_mentions(
 
     heads: list[tuple[int, int]] = []
     for mm in _CUES.finditer(low):
-        kind = _label(mm)
+        kind = _CUE_KINDS[mm.lastgroup or ""]
         span = Span(start + mm.start(), start + mm.end())
         if kind == "title":
             titled = _TITLE_PERSON.match(text, span.start)
@@ -561,9 +557,15 @@ def _without_overlaps(found: list[ActorMention]) -> list[ActorMention]:
     # Longer and more specific mentions win ("American military forces" over "American").
     found.sort(key=lambda a: (-(a.span.end - a.span.start), _KIND_RANK[a.kind], a.span.start))
     kept: list[ActorMention] = []
+    taken: list[tuple[int, int]] = []
     for a in found:
-        if not any(a.span.overlaps(k.span) for k in kept):
+        start, end = a.span.start, a.span.end
+        for lo, hi in taken:
+            if start < hi and lo < end:
+                break
+        else:
             kept.append(a)
+            taken.append((start, end))
     return sorted(kept, key=lambda a: a.span.start)
 
 

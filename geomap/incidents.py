@@ -337,16 +337,27 @@ _TERRITORY = re.compile(
     r"|positions?|checkpoints?|border\s+crossing|neighbou?rhood|province|capital|stronghold)\b",
     re.IGNORECASE,
 )
-_CIVILIAN_TARGET = re.compile(
-    r"\b(?:civilians?|villagers?|residents?|market|mosque|church|homes?|houses?|school|hospital|bus"
-    r"|wedding|worshipp?ers|passengers|shoppers|children|women|refugee\s+camp|camp\s+for)\b",
-    re.IGNORECASE,
-)
-_MILITARY_TARGET = re.compile(
-    r"\b(?:bases?|checkpoints?|convoy|patrol|positions?|outposts?|barracks|troops|soldiers|forces"
-    r"|army|police|militants|fighters|rebels|airbase|military)\b",
-    re.IGNORECASE,
-)
+# Target nouns, scanned over whole sentences: keyed by letters (see letter_keyed_pattern).
+_CIVILIAN_TARGET = letter_keyed_pattern(
+    [
+        ("civ", form)
+        for form in (
+            r"civilians?", r"villagers?", r"residents?", r"market", r"mosque", r"church",
+            r"homes?", r"houses?", r"school", r"hospital", r"bus", r"wedding", r"worshipp?ers",
+            r"passengers", r"shoppers", r"children", r"women", r"refugee\s+camp", r"camp\s+for",
+        )
+    ]
+)  # fmt: skip
+_MILITARY_TARGET = letter_keyed_pattern(
+    [
+        ("mil", form)
+        for form in (
+            r"bases?", r"checkpoints?", r"convoy", r"patrol", r"positions?", r"outposts?",
+            r"barracks", r"troops", r"soldiers", r"forces", r"army", r"police", r"militants",
+            r"fighters", r"rebels", r"airbase", r"military",
+        )
+    ]
+)  # fmt: skip
 _INTERVENTION = re.compile(
     r"\b(?:tear\s*gas|dispersed|water\s+cannons?|rubber\s+bullets|batons?|stun\s+grenades)\b",
     re.IGNORECASE,
