@@ -680,7 +680,7 @@ def eval_events(gold, as_json) -> None:
     if calibration:
         _log(
             f"confidence, out of fold: expected calibration error {calibration['ece']}, "
-            f"Brier {calibration['brier']} over {calibration['n']} sentences"
+            f"Brier {calibration['brier']} over {calibration['n']} incident records"
         )
 
 

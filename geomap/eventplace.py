@@ -736,12 +736,14 @@ def _interpolate(knots: Knots, x: float) -> float:
 
 @dataclass(frozen=True)
 class Calibration:
-    """How often the model's decision is right, read off its best probability.
+    """How often an incident record is right about its place, read off the place
+    model's best probability.
 
-    Fitted out of fold by ``scripts/train_eventplace.py`` (isotonic regression):
-    ``site`` maps the best candidate's probability to the share of sentences where
-    that candidate (with the places coordinated with it) is the event's place;
-    ``none`` maps it to the share of sentences that give no event place at all.
+    Fitted out of fold by ``scripts/train_eventplace.py`` (isotonic regression)
+    on incident records the whole pipeline read from the event-location corpus:
+    ``site`` maps the probability to the share of records with a place whose
+    place is the event's site; ``none`` to the share of records without a place
+    whose sentence indeed gives none.
     """
 
     site: Knots

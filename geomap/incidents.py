@@ -31,7 +31,13 @@ from geomap.actors import (
     to_actor,
 )
 from geomap.dates import DateMention, find_dates
-from geomap.eventplace import _container_of, _non_event_sense, choose_sites, default_model
+from geomap.eventplace import (
+    EventPlaceModel,
+    _container_of,
+    _non_event_sense,
+    choose_sites,
+    default_model,
+)
 from geomap.model import Article, Incident, Place, PlaceMention, PlaceType, Span
 
 __all__ = [
@@ -274,7 +280,7 @@ _NUMBER_WORDS.update(
     }
 )
 _NUM = (
-    r"(?:\d[\d,]*|a\s+dozen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|"
+    r"(?:\d{1,3}(?:,\d{3})+|\d+|a\s+dozen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|"
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
     + r")"
 )
@@ -285,7 +291,7 @@ _APPROX = (
 _COUNT_BEFORE = re.compile(
     r"\b(?P<n>"
     + _NUM
-    + r")\s+(?:[\w\u2019'-]+\s+){0,4}(?:(?:were|was|have\s+been|had\s+been|are|been)\s+"
+    + r")\s+(?:[\w\u2019'-]+\s+){0,6}(?:(?:were|was|have\s+been|had\s+been|are|been)\s+"
     r"(?:[a-z]+ly\s+)?)?(?:(?:shot|killed|wounded|injured)\s+(?:and|or)\s+)?$",
     re.IGNORECASE,
 )
@@ -439,6 +445,47 @@ def _triggers(text: str, span: Span, lowered: str | None = None) -> list[_Trigge
     return out
 
 
+# "shot" alone is weak ("shot a film", "prices shot up"); these say a person was shot.
+_SHOT_BEFORE = re.compile(
+    r"(?:\b(?:fatally|mortally|accidentally|critically|seriously|reportedly|allegedly)\s+"
+    r"|\b(?:was|were|been|being|got|gets|is|are)\s+(?:[a-z]+ly\s+)?)$",
+    re.IGNORECASE,
+)
+_SHOT_AFTER = re.compile(
+    r"^\s+(?:(?:\w+\s+){0,3}?in\s+the\s+(?:head|chest|neck|back|face|leg|legs|arm|arms|stomach"
+    r"|abdomen|shoulder|temple|thigh|foot|hand|eye|groin)\b|dead\b|and\s+(?:killed|wounded|injured)"
+    r"|(?:\w+\s+){0,3}?(?:several|multiple|two|three|four|five|six|seven|many)\s+times"
+    r"|(?:\w+\s+){0,3}?(?:at\s+close\s+range|point-blank)"
+    r"|by\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:gunm[ae]n|police|soldiers?|troops|snipers?"
+    r"|assailants?|attackers?|militants?|guards?|officers?|security\s+forces))",
+    re.IGNORECASE,
+)
+_SHOT_NOT = re.compile(
+    r"^\s+(?:up|down|through|to\s+(?:fame|stardom|prominence|the\s+top)|into\s+the\s+(?:lead|top))\b",
+    re.IGNORECASE,
+)
+_FILMING = re.compile(
+    r"\b(?:films?|movies?|scenes?|footage|videos?|episodes?|documentar(?:y|ies)|series|cameras?"
+    r"|photos?|photographs?|pictures?|shoots?|goals?|baskets?|rounds?\s+of\s+golf|par|birdie"
+    r"|on\s+location)\b",
+    re.IGNORECASE,
+)
+
+
+def _promoted(text: str, trig: _Trigger, sent: Span) -> _Trigger:
+    """A weak "shot" that hit a person ("was fatally shot", "shot him in the head")
+    becomes an attack verb; other triggers pass through."""
+    if trig.pos != "weak" or trig.text.lower() != "shot":
+        return trig
+    left = text[max(sent.start, trig.span.start - 30) : trig.span.start]
+    right = text[trig.span.end : min(sent.end, trig.span.end + 70)]
+    if _SHOT_NOT.match(right) or _FILMING.search(text, sent.start, sent.end):
+        return trig
+    if _SHOT_BEFORE.search(left) or _SHOT_AFTER.match(right):
+        return replace(trig, pos="verb")
+    return trig
+
+
 def _modal_family(text: str, trig: _Trigger, sent: Span) -> str | None:
     """The trigger's family after modality: None for hypotheticals, threat for "threatened to"."""
     if trig.family in (_SEIZE, _ATTACK, _PROTEST) and _non_event_sense(
@@ -580,7 +627,7 @@ def _group(
 
 def _count(text: str, trig: _Trigger, sent: Span) -> int | None:
     """The toll a casualty word reports, 0 for "no casualties", None if vague or absent."""
-    left = text[max(sent.start, trig.span.start - 50) : trig.span.start]
+    left = text[max(sent.start, trig.span.start - 70) : trig.span.start]
     right = text[trig.span.end : min(sent.end, trig.span.end + 60)]
     word = trig.text.lower()
     if _NONE_BEFORE.search(left):
@@ -768,6 +815,26 @@ def _shift(m: PlaceMention, offset: int) -> PlaceMention:
     return PlaceMention(m.article_id, span, m.text, m.place, m.score, m.via)
 
 
+def _site_by_name(
+    name: str,
+    local: Sequence[PlaceMention],
+    article: Sequence[PlaceMention],
+    gazetteer: GazetteerLike,
+) -> Place | None:
+    """The entry for a site the places stage passed over ("fighting in Tikrit" where
+    the recogniser doubted "Tikrit"), in a country the sentence, else the article,
+    names; None when no entry lies there, rather than a town of that name abroad."""
+    entries = gazetteer.lookup(name)
+    if not entries:
+        return None
+    for scope in (local, article):
+        countries = {m.place.country_code for m in scope if m.place is not None}
+        inside = [e for e in entries if e.country_code in countries]
+        if inside:
+            return inside[0]
+    return None
+
+
 def _event_places(
     text: str,
     sent: Span,
@@ -775,14 +842,18 @@ def _event_places(
     triggers: Sequence[_Trigger],
     mentions: Sequence[PlaceMention],
     gazetteer: GazetteerLike,
+    model: EventPlaceModel,
+    article: Sequence[PlaceMention] = (),
 ) -> tuple[list[tuple[PlaceMention, str]], float, list[str]]:
     """Where a draft's event happened: (mention, frame) pairs with gazetteer entries,
     the place model's probability for its best candidate, and the chosen sites that
     could not be placed at all.
 
-    The choice is made on the sentence alone, as in the benchmark. When the
-    site is a name the gazetteer lacks ("the village of X in Y province"), the
-    known place around it stands in, with frame ``container:X``.
+    The choice is made on the sentence alone, as in the benchmark. A site the
+    places stage passed over is looked up by name in the countries the article
+    names (``article``: all its place mentions). When the site is a name the
+    gazetteer lacks ("the village of X in Y province"), the known place around
+    it stands in, with frame ``container:X``.
     """
     local = [m for m in mentions if region.start <= m.span.start and m.span.end <= region.end]
     sub = text[sent.start : sent.end]
@@ -791,7 +862,7 @@ def _event_places(
     shifted = {m.span: orig for m, orig in zip(moved, local, strict=True)}
     heads = [t for t in triggers if t.pos in ("verb", "noun", "weak")][:2] or list(triggers)[:1]
     verbs = [Span(t.span.start - sent.start, t.span.end - sent.start) for t in heads]
-    choice = choose_sites(sub, verbs, moved, gazetteer, Span(lo, hi))
+    choice = choose_sites(sub, verbs, moved, gazetteer, Span(lo, hi), model)
     out: list[tuple[PlaceMention, str]] = []
     unplaced: list[str] = []
     for c in choice.sites:
@@ -801,6 +872,13 @@ def _event_places(
                 out.append((found, c.frame))
             else:
                 unplaced.append(c.mention.text)
+            continue
+        place = _site_by_name(c.mention.text, local, article, gazetteer)
+        if place is not None:
+            span = Span(c.span.start + sent.start, c.span.end + sent.start)
+            aid = article[0].article_id if article else ""
+            score = round(choice.probability, 4)
+            out.append((PlaceMention(aid, span, c.mention.text, place, score, "site"), c.frame))
             continue
         container = _container_of(sub, c, choice.candidates)
         if container is None:
@@ -824,6 +902,7 @@ class _Reader:
     article: Article
     mentions: Sequence[PlaceMention]
     gazetteer: GazetteerLike
+    model: EventPlaceModel  # chooses each event's place and calibrates the confidence
     drafts: list[_Draft] = field(default_factory=list)
     agents: list[ActorMention] = field(default_factory=list)
     groups: list[ActorMention] = field(default_factory=list)
@@ -939,7 +1018,14 @@ class _Sentence:
             text = self.reader.article.text
             in_region = self.reader.mentions_in(region)
             located, d.site_probability, unplaced = _event_places(
-                text, self.span, region, d.triggers, in_region, self.reader.gazetteer
+                text,
+                self.span,
+                region,
+                d.triggers,
+                in_region,
+                self.reader.gazetteer,
+                self.reader.model,
+                self.reader.mentions,
             )
             # threats and sanctions have no site of their own; the probability still
             # says how likely the text names one, for the confidence
@@ -985,6 +1071,7 @@ def _read_sentence(r: _Reader, sent: Span, found: Sequence[_Trigger]) -> None:
     for t in found:
         family = _modal_family(text, t, sent)
         if family is not None:
+            t = _promoted(text, t, sent)
             trigs.append(t if family == t.family else replace(t, family=family))
     if not trigs or _retells_complete_event(r, text, trigs):
         return
@@ -1032,8 +1119,14 @@ def _merge_into_earlier(
             _retell(text, ante, d, region, s)
             return True
         _apply_tolls(text, d, d, s.actors, s.resolve)
-        if not d.fatalities and not d.injured and not s.locate(d, region):
+        if d.fatalities == 0 or d.injured == 0:
             return True  # "no casualties were reported", with nothing to attach to
+        if _NOT_VIOLENCE.search(text, d.sentence.start, d.sentence.end):
+            return True  # "killed in a traffic accident", "died of cancer"
+        if not (d.fatalities or d.injured or s.locate(d, region)) and (
+            d.head.text.lower() not in _VIOLENT_DEATHS or _summing_up(text, d, region)
+        ):
+            return True  # "hundreds have been killed since 2015": a tally, not an event
     elif definite:
         ante = r.antecedent(d, d.agent, window=None)
         if ante is not None:
@@ -1047,13 +1140,50 @@ def _merge_into_earlier(
         casualties = any(t.family == _CASUALTY for t in d.triggers)
         if not (d.agent or casualties or s.date(d, region) or s.locate(d, region)):
             return True  # "the attacks" with nothing to anchor them: talk, not a report
-    elif first.pos == "noun" and not (
-        d.agent or d.target or s.date(d, region) or s.locate(d, region)
+    elif (
+        first.pos == "noun"
+        and not any(t.pos in ("verb", "casualty") for t in d.triggers)
+        and not (d.agent or d.target or s.date(d, region) or s.locate(d, region))
     ):
         return True  # "carried out attacks": generic
     s.locate(d, region)
     _apply_tolls(text, d, d, s.actors, s.resolve)
     return False
+
+
+# Tallies and habits, not one event: "have been killed since", "are killing", "repeatedly".
+_TALLY = re.compile(
+    r"\b(?:since|so\s+far|to\s+date|over\s+the\s+(?:past|last)|in\s+recent\s+(?:weeks|months|years)"
+    r"|this\s+year|each\s+(?:day|week|month|year)|every\s+(?:day|week|month|year)|a\s+day"
+    r"|repeatedly|routinely|regularly|often|frequently|continue[sd]?\s+to)\b",
+    re.IGNORECASE,
+)
+_PERFECT_OR_ONGOING = re.compile(
+    r"\b(?:ha(?:ve|s|d)|are|is|'ve|’ve)\s+(?:[a-z]+ly\s+)?(?:been\s+(?:[a-z]+ly\s+)?)?$",
+    re.IGNORECASE,
+)
+
+
+# Deaths and injuries that are no act of violence.
+_NOT_VIOLENCE = re.compile(
+    r"\b(?:accidents?|accidental(?:ly)?|crash(?:es|ed)?|collisions?|collided|car\s+wreck|drown(?:ed|ing)"
+    r"|overdoses?|cancer|illness|disease|natural\s+causes|heart\s+attack|stroke|earthquakes?"
+    r"|floods?|storms?|hurricanes?|tornado(?:es)?|avalanches?|landslides?|stampedes?|crush"
+    r"|(?:house|apartment|building)\s+fire|blaze|suicide(?!\s+(?:car\s+)?(?:bomb|attack|blast)))\b",
+    re.IGNORECASE,
+)
+# Casualty words that alone tell of an act of violence, with no toll or place.
+_VIOLENT_DEATHS = frozenset(("killed", "killing", "shot dead", "wounded", "wounding"))
+
+
+def _summing_up(text: str, d: _Draft, region: Span) -> bool:
+    """Whether a casualty clause tallies or describes a habit instead of one event."""
+    if _TALLY.search(text, region.start, region.end):
+        return True
+    if d.head.text.lower() in ("kill", "kills"):
+        return True  # "will kill", "kills civilians": no one event in the past
+    head = d.head.span.start
+    return bool(_PERFECT_OR_ONGOING.search(text[max(region.start, head - 30) : head]))
 
 
 def _retell(text: str, ante: _Draft, d: _Draft, region: Span, s: _Sentence) -> None:
@@ -1084,12 +1214,12 @@ def _fill(into: _Draft, src: _Draft) -> None:
     into.families |= {f for f in src.families if f in _WEAPONS and _weapon(into.families) is None}
 
 
-def _confidence(d: _Draft, located: bool) -> float:
+def _confidence(d: _Draft, located: bool, model: EventPlaceModel) -> float:
     """The chance the record is right about where the event happened: that its
     place is the site, or, with no place, that the text gives none. It is the
     place model's probability mapped through the calibration fitted out of fold
     on the event-location corpus (scripts/train_eventplace.py)."""
-    return round(default_model().calibration.confidence(d.site_probability, located), 4)
+    return round(model.calibration.confidence(d.site_probability, located), 4)
 
 
 def _incident_id(article_id: str, trigger: Span, place_id: str) -> str:
@@ -1143,7 +1273,7 @@ def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
         return [
             Incident(
                 incident_id=_incident_id(art.article_id, head.span, "-"),
-                confidence=_confidence(d, False),
+                confidence=_confidence(d, False, r.model),
                 **common,
             )  # type: ignore[arg-type]
         ]
@@ -1157,7 +1287,7 @@ def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
         out.append(
             Incident(
                 incident_id=_incident_id(art.article_id, head.span, place_id),
-                confidence=_confidence(d, True),
+                confidence=_confidence(d, True, r.model),
                 location=mention,
                 geo_precision=_precision(mention, frame),
                 **{**common, "notes": tuple(where)},  # type: ignore[arg-type]
@@ -1204,7 +1334,10 @@ def _dedupe(incidents: list[Incident]) -> list[Incident]:
 
 
 def find_incidents(
-    article: Article, places: Sequence[PlaceMention], gazetteer: GazetteerLike
+    article: Article,
+    places: Sequence[PlaceMention],
+    gazetteer: GazetteerLike,
+    place_model: EventPlaceModel | None = None,
 ) -> list[Incident]:
     """The incidents an article reports, one per location, in order of first telling.
 
@@ -1224,15 +1357,22 @@ def find_incidents(
         Place mentions found in ``article`` by the places stage.
     gazetteer
         Anything with ``country(code)`` and ``capital(code)``, for actors' origins.
+    place_model
+        The event-place model and its confidence calibration; the shipped one
+        (``data/model/eventplace.json``) by default.
 
     Returns
     -------
     list[Incident]
-        One record per event and place.
+        One record per event and place; ``confidence`` is the calibrated chance
+        that the record is right about where the event happened.
     """
-    r = _Reader(article, sorted(places, key=lambda m: m.span.start), gazetteer)
+    model = default_model() if place_model is None else place_model
+    r = _Reader(article, sorted(places, key=lambda m: m.span.start), gazetteer, model)
     text = article.text
-    sentences = [s for s in _sentences(text) if not _is_heading(text, s)]
+    every = _sentences(text)
+    # headlines repeat the story; a text that is only a headline is the story
+    sentences = [s for s in every if not _is_heading(text, s)] or every
     r.sentence_index = {s.start: i for i, s in enumerate(sentences)}
     r.starts = [m.span.start for m in r.mentions]
     lowered = text.lower()

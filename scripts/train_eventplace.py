@@ -15,16 +15,21 @@ out-of-fold probabilities to maximise the lower of the two slices' accuracy
 (sentences with and without a gold place). The shipped weights are then
 fitted on all sentences: data/model/eventplace.json.
 
-The file also carries the confidence calibration: isotonic maps from the best
-candidate's out-of-fold probability to how often a chosen site is right and how
-often a sentence gives no place; its reliability is measured cross-fitted (each
-fold's map fitted on the other folds) and printed beside the raw probability's.
+The file also carries the calibration of incident confidence. Each sentence is
+read by the whole pipeline (find_places, find_incidents) with the place model of
+its own fold; the record told at the gold verb is right when its place matches
+the gold place (a site the gazetteer lacks, placed at the area around it, is
+judged by the site) or, without a place, when the sentence gives none. Isotonic
+maps from the place model's probability to the share right, for records with and
+without a place, are the calibration; its reliability is measured cross-fitted
+(each fold's maps fitted on the other folds) beside the raw probability's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,10 +54,10 @@ from geomap.eventplace import (
     _Candidate,
     _candidates,
     _choose,
-    _coordinated,
 )
 from geomap.gazetteer import Gazetteer
-from geomap.model import Article
+from geomap.incidents import find_incidents
+from geomap.model import Article, Incident, Span
 from geomap.places import find_places
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,39 +110,77 @@ def _pick_threshold(
 
 @dataclass(frozen=True)
 class _Outcome:
-    """One sentence scored out of fold: the best candidate's probability, whether
-    that candidate (and those coordinated with it) would be right as the site,
-    whether the sentence gives no event place, and whether the model was right."""
+    """One incident record read out of fold from a corpus sentence: the place
+    model's best probability, whether the record has a place, and whether it is
+    right about where the event happened (its site, or that the text gives none)."""
 
     probability: float
-    site_right: bool
-    no_place: bool
     located: bool
     correct: bool
 
 
-def _outcomes(
-    prepared: Sequence[tuple[EventLocationRecord, list[_Candidate]]],
-    models: dict[str, EventPlaceModel],
-) -> list[_Outcome]:
-    out = []
-    for rec, cands in prepared:
-        model = models[rec.record_id]
-        probs = {c.span: model.probability(c) for c in cands}
-        no_place = not (rec.has_event_location and rec.event_locations)
-        if not cands:
-            out.append(_Outcome(0.0, False, no_place, False, no_place))
+_UNPLACED_SITE = re.compile(r"^site '(.+)' is not in the gazetteer; placed at ")
+
+
+def _record_outcome(rec: EventLocationRecord, found: Sequence[Incident]) -> _Outcome | None:
+    """The outcome of the record told at the sentence's gold event verb (the one
+    whose trigger is nearest it), or None when geomap reads no incident there."""
+    if not found:
+        return None
+    verb = rec.event_verb
+
+    def distance(inc: Incident) -> int:
+        t = inc.trigger
+        return 0 if t.overlaps(verb) else min(abs(t.start - verb.end), abs(verb.start - t.end))
+
+    nearest = min(found, key=distance)
+    told = [x for x in found if x.trigger == nearest.trigger]
+    spans = []
+    for inc in told:
+        if inc.location is None:
             continue
-        best = max(cands, key=lambda c: (probs[c.span], -c.span.start))
-        over = {span for span, p in probs.items() if p >= model.threshold}
-        forced = _coordinated(rec.text, best, cands, lambda c, over=over: c.span in over)
-        site_right = sentence_correct(
-            rec.event_locations, rec.has_event_location, [c.span for c in forced]
-        )
-        located = probs[best.span] >= model.threshold
-        correct = site_right if located else no_place
-        out.append(_Outcome(probs[best.span], site_right, no_place, located, correct))
-    return out
+        # a site placed at the known place around it is judged by the site itself
+        sites = [m.group(1) for n in inc.notes if (m := _UNPLACED_SITE.match(n))]
+        if sites:
+            spans += [Span(i, i + len(sites[0])) for i in _find_all(rec.text, sites[0])]
+        else:
+            spans.append(inc.location.span)
+    located = any(inc.location is not None for inc in told)
+    # identity calibration: the confidence is p with a place, 1 - p without
+    conf = told[0].confidence
+    probability = conf if located else 1.0 - conf
+    correct = sentence_correct(rec.event_locations, rec.has_event_location, spans)
+    return _Outcome(probability, located, correct)
+
+
+def _find_all(text: str, name: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(name), text)]
+
+
+def incident_outcomes(
+    records: Sequence[EventLocationRecord],
+    folds: Sequence[Sequence[int]],
+    oof: dict[str, dict[str, float]],
+    threshold: float,
+    gaz: Gazetteer,
+) -> tuple[list[_Outcome], list[list[int]]]:
+    """Each sentence read as a one-sentence article by the whole pipeline, with the
+    place model of its own fold, uncalibrated; and the folds as outcome indexes."""
+    outcomes: list[_Outcome] = []
+    out_folds: list[list[int]] = []
+    for fold in folds:
+        model = EventPlaceModel(oof[records[fold[0]].record_id], threshold)
+        here = []
+        for i in fold:
+            rec = records[i]
+            article = Article(rec.record_id, rec.text)
+            found = find_incidents(article, find_places(article, gaz), gaz, place_model=model)
+            outcome = _record_outcome(rec, found)
+            if outcome is not None:
+                here.append(len(outcomes))
+                outcomes.append(outcome)
+        out_folds.append(here)
+    return outcomes, out_folds
 
 
 def _isotonic(xs: Sequence[float], ys: Sequence[bool], increasing: bool, per_bin: int) -> tuple:
@@ -165,11 +208,14 @@ def _isotonic(xs: Sequence[float], ys: Sequence[bool], increasing: bool, per_bin
 
 
 def _fit_calibration(outcomes: Sequence[_Outcome], per_bin: int = CALIBRATION_BIN) -> Calibration:
-    ps = [o.probability for o in outcomes]
-    return Calibration(
-        site=_isotonic(ps, [o.site_right for o in outcomes], True, per_bin),
-        none=_isotonic(ps, [o.no_place for o in outcomes], False, per_bin),
-    )
+    """Monotone maps from the probability to the share right, for records with a
+    place (rising) and without one (falling)."""
+
+    def fit(located: bool) -> tuple:
+        some = [o for o in outcomes if o.located is located]
+        return _isotonic([o.probability for o in some], [o.correct for o in some], located, per_bin)
+
+    return Calibration(site=fit(True), none=fit(False))
 
 
 def _cross_fitted(
@@ -178,9 +224,7 @@ def _cross_fitted(
     """Reliability of the calibrated confidence, each fold's map fitted on the
     other folds, and of the raw probability (p if located, else 1 - p)."""
     conf = [0.0] * len(outcomes)
-    for fold in folds:
-        held = set(fold)
-        cal = _fit_calibration([o for i, o in enumerate(outcomes) if i not in held])
+    for fold, cal in zip(folds, cross_fitted_calibrations(outcomes, folds), strict=True):
         for i in fold:
             o = outcomes[i]
             conf[i] = cal.confidence(o.probability, o.located)
@@ -196,6 +240,46 @@ def _print_reliability(label: str, r: Reliability) -> None:
         print(line, file=sys.stderr)
 
 
+def prepare(
+    records: Sequence[EventLocationRecord], gaz: Gazetteer
+) -> list[tuple[EventLocationRecord, list[_Candidate]]]:
+    """Each sentence with its candidates, places found by geomap on the sentence alone."""
+    prepared = []
+    for rec in records:
+        mentions = find_places(Article(rec.record_id, rec.text), gaz)
+        prepared.append((rec, _candidates(rec.text, rec.event_verb, mentions, gaz)))
+    return prepared
+
+
+def out_of_fold_weights(
+    prepared: Sequence[tuple[EventLocationRecord, list[_Candidate]]],
+    folds: Sequence[Sequence[int]],
+    C: float = 1.0,
+    min_count: int = 2,
+) -> dict[str, dict[str, float]]:
+    """Each record's id -> the weights of the model fitted without its fold."""
+    oof: dict[str, dict[str, float]] = {}
+    for k, fold in enumerate(folds):
+        held = set(fold)
+        train = [i for i in range(len(prepared)) if i not in held]
+        w = fit_weights(*_rows(prepared, train), C, min_count)
+        for i in fold:
+            oof[prepared[i][0].record_id] = w
+        print(f"fold {k + 1}/{len(folds)} fitted", file=sys.stderr)
+    return oof
+
+
+def cross_fitted_calibrations(
+    outcomes: Sequence[_Outcome], folds: Sequence[Sequence[int]]
+) -> list[Calibration]:
+    """For each fold, the calibration fitted on the other folds' outcomes."""
+    out = []
+    for fold in folds:
+        held = set(fold)
+        out.append(_fit_calibration([o for i, o in enumerate(outcomes) if i not in held]))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
@@ -207,30 +291,26 @@ def main() -> None:
 
     gaz = Gazetteer().load()
     records = load_event_location_records(args.eval_dir / "event_location_dev.jsonl")
-    prepared = []
-    for rec in records:
-        mentions = find_places(Article(rec.record_id, rec.text), gaz)
-        prepared.append((rec, _candidates(rec.text, rec.event_verb, mentions, gaz)))
+    prepared = prepare(records, gaz)
     n_cands = sum(len(c) for _, c in prepared)
     print(f"{len(records)} sentences, {n_cands} candidates", file=sys.stderr)
 
-    # out of fold: each record keyed to the weights of the model that never saw it
-    oof: dict[str, dict[str, float]] = {}
     folds = document_folds(records, args.folds)
-    for k, fold in enumerate(folds):
-        held = set(fold)
-        train = [i for i in range(len(prepared)) if i not in held]
-        w = fit_weights(*_rows(prepared, train), args.C, args.min_count)
-        for i in fold:
-            oof[records[i].record_id] = w
-        print(f"fold {k + 1}/{len(folds)} fitted", file=sys.stderr)
+    oof = out_of_fold_weights(prepared, folds, args.C, args.min_count)
     threshold, held_out = _pick_threshold(prepared, oof)
     print("cross-validated (by document):", file=sys.stderr)
     print(held_out.summary(), file=sys.stderr)
 
-    # confidence: how often a decision at this probability is right, out of fold
-    outcomes = _outcomes(prepared, {r: EventPlaceModel(w, threshold) for r, w in oof.items()})
-    calibrated, raw = _cross_fitted(outcomes, folds)
+    # confidence: how often an incident record at this probability is right about
+    # its place, read out of fold by the whole pipeline
+    outcomes, outcome_folds = incident_outcomes(records, folds, oof, threshold, gaz)
+    located = sum(o.located for o in outcomes)
+    print(
+        f"incident records at the gold verb: {len(outcomes)} of {len(records)} sentences, "
+        f"{located} with a place, right {sum(o.correct for o in outcomes) / len(outcomes):.3f}",
+        file=sys.stderr,
+    )
+    calibrated, raw = _cross_fitted(outcomes, outcome_folds)
     _print_reliability("confidence, calibrated (cross-fitted)", calibrated)
     _print_reliability("raw probability, for comparison", raw)
     calibration = _fit_calibration(outcomes)

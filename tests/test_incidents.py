@@ -218,7 +218,8 @@ def test_invariants_on_any_text(words: list[str], date: dt.date | None) -> None:
         assert (
             inc.evidence_span.start <= inc.trigger.start <= inc.trigger.end <= inc.evidence_span.end
         )
-        assert inc.location is None or inc.location in mentions
+        # a place is one of the article's mentions, or a site the event stage looked up
+        assert inc.location is None or inc.location in mentions or inc.location.via == "site"
         assert (inc.location is None) == (inc.geo_precision is None)
         assert inc.geo_precision in (None, 1, 2, 3)
         assert inc.time_precision in (None, "day", "week", "month", "year")
@@ -253,3 +254,16 @@ def test_confidence_is_the_calibrated_chance_the_place_is_right() -> None:
     assert any("'Garubula' is not in the gazetteer; no location" in n for n in unplaced.notes)
     none = _one("Three soldiers were killed, the army said in a statement.", [])
     assert none.location is None and none.confidence > 0.8
+
+
+def test_a_site_the_places_stage_passed_over_is_looked_up_in_the_article_country() -> None:
+    # "Kabul" reaches find_incidents without a mention (the recogniser doubted it)
+    text = "Taliban fighters attacked a checkpoint in Kabul on Monday, Afghan officials said."
+    article = Article("s", text, date=dt.date(2021, 3, 10))
+    inc = find_incidents(article, _mentions(article, [["Afghan", "country", "AF", "demonym"]]), GAZ)
+    located = [i for i in inc if i.location is not None]
+    assert [i.location.text for i in located] == ["Kabul"]
+    assert located[0].location.via == "site" and located[0].location.place.country_code == "AF"
+    # with no mention of the country, a name is not placed abroad by guesswork
+    bare = Article("b", "Fighters attacked a checkpoint in Kabul on Monday.")
+    assert all(i.location is None for i in find_incidents(bare, [], GAZ))
