@@ -1032,7 +1032,7 @@ class _Sentence:
             d.located = [] if d.families & _UNLOCATED else located
             if unplaced and not located and not d.families & _UNLOCATED:
                 names = ", ".join(repr(n) for n in unplaced)
-                d.notes.append(f"site {names} is not in the gazetteer; no location given")
+                d.notes.append(f"site {names} could not be placed; no location given")
             d.places = d.located
         return d.located
 

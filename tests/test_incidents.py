@@ -251,7 +251,7 @@ def test_confidence_is_the_calibrated_chance_the_place_is_right() -> None:
     assert unplaced.location is None
     # the text names a site the gazetteer lacks: "no place" is likely wrong, and said
     assert unplaced.confidence < 0.3
-    assert any("'Garubula' is not in the gazetteer; no location" in n for n in unplaced.notes)
+    assert any("'Garubula' could not be placed; no location" in n for n in unplaced.notes)
     none = _one("Three soldiers were killed, the army said in a statement.", [])
     assert none.location is None and none.confidence > 0.8
 
