@@ -815,6 +815,9 @@ def _shift(m: PlaceMention, offset: int) -> PlaceMention:
     return PlaceMention(m.article_id, span, m.text, m.place, m.score, m.via)
 
 
+_PLACE_FRAMES = frozenset(("in", "near", "area_of", "relative"))
+
+
 def _site_by_name(
     name: str,
     local: Sequence[PlaceMention],
@@ -873,7 +876,13 @@ def _event_places(
             else:
                 unplaced.append(c.mention.text)
             continue
-        place = _site_by_name(c.mention.text, local, article, gazetteer)
+        # only a name in a place frame ("in X", "the town of X"): a bare object of
+        # the verb ("stabbed Welch") is as often a person as a place
+        place = (
+            _site_by_name(c.mention.text, local, article, gazetteer)
+            if c.frame in _PLACE_FRAMES
+            else None
+        )
         if place is not None:
             span = Span(c.span.start + sent.start, c.span.end + sent.start)
             aid = article[0].article_id if article else ""
