@@ -816,6 +816,21 @@ def _shift(m: PlaceMention, offset: int) -> PlaceMention:
 
 
 _PLACE_FRAMES = frozenset(("in", "near", "area_of", "relative"))
+# The Arabic article, written apart, glued or left out: "Qamishli" is GeoNames'
+# "Al Qamishli", "Deir Ezzor" its "Deir ez-Zor".
+_ARTICLE_APART = re.compile(r"^(?:al|el|as|ash|ad|ar|an|az|at)[-\s](?=\w{3})", re.IGNORECASE)
+_ARTICLE_GLUED = re.compile(r"\b(al|el|ez|es|ed|as|ad|ar|an|az|at)(?=\w{3,}\b)", re.IGNORECASE)
+
+
+def _spellings(name: str) -> list[str]:
+    """The name as written, then with its Arabic article dropped, added or split off."""
+    out = [name]
+    bare = _ARTICLE_APART.sub("", name)
+    out.append(bare if bare != name else f"Al {name}")
+    split = _ARTICLE_GLUED.sub(r"\1 ", name)
+    if split != name:
+        out.append(split)
+    return out
 
 
 def _site_by_name(
@@ -827,7 +842,7 @@ def _site_by_name(
     """The entry for a site the places stage passed over ("fighting in Tikrit" where
     the recogniser doubted "Tikrit"), in a country the sentence, else the article,
     names; None when no entry lies there, rather than a town of that name abroad."""
-    entries = gazetteer.lookup(name)
+    entries = next(filter(None, map(gazetteer.lookup, _spellings(name))), None)
     if not entries:
         return None
     for scope in (local, article):

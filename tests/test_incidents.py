@@ -267,3 +267,20 @@ def test_a_site_the_places_stage_passed_over_is_looked_up_in_the_article_country
     # with no mention of the country, a name is not placed abroad by guesswork
     bare = Article("b", "Fighters attacked a checkpoint in Kabul on Monday.")
     assert all(i.location is None for i in find_incidents(bare, [], GAZ))
+
+
+def test_a_site_is_found_under_its_arabic_article_spellings() -> None:
+    from geomap.incidents import _site_by_name, _spellings
+
+    assert _spellings("Qamishli")[:2] == ["Qamishli", "Al Qamishli"]
+    assert _spellings("Al-Hasakah")[:2] == ["Al-Hasakah", "Hasakah"]
+    assert "Deir Ez zor" in _spellings("Deir Ezzor")
+
+    class Gaz(FakeGazetteer):
+        def lookup(self, name: str) -> list[Place]:
+            return [_place("Al Qamishli", "city", "SY")] if name == "Al Qamishli" else []
+
+    syria = PlaceMention("q", Span(0, 5), "Syria", _place("Syria", "country", "SY"), 0.9)
+    found = _site_by_name("Qamishli", [], [syria], Gaz())
+    assert found is not None and found.name == "Al Qamishli"
+    assert _site_by_name("Qamishli", [], [], Gaz()) is None  # no country to place it in
