@@ -457,7 +457,18 @@ _SHOT_AFTER = re.compile(
     r"|(?:\w+\s+){0,3}?(?:several|multiple|two|three|four|five|six|seven|many)\s+times"
     r"|(?:\w+\s+){0,3}?(?:at\s+close\s+range|point-blank)"
     r"|by\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:gunm[ae]n|police|soldiers?|troops|snipers?"
-    r"|assailants?|attackers?|militants?|guards?|officers?|security\s+forces))",
+    r"|assailants?|attackers?|militants?|guards?|officers?|security\s+forces)"
+    # "shot at U.N. forces", "shot toward two Palestinians", "shot four laborers"
+    r"|(?:at|toward|towards)\s+(?!(?:the\s+)?(?:goal|basket|camera|title|record)\b)"
+    r"|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|dozens\s+of)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:people|persons|men|women|children|civilians|protesters|demonstrators|workers|laborers"
+    r"|labourers|students|villagers|soldiers|policemen|officers|guards|worshippers|passengers))",
+    re.IGNORECASE,
+)
+# "a shot at", "his first shot": the noun, not the verb
+_SHOT_NOUN = re.compile(
+    r"\b(?:a|an|his|her|their|its|another)\s+(?:(?:really|very|good|great|real|fair|decent|long"
+    r"|best|better|first|second|last|final|big|little|fighting)\s+){0,3}$",
     re.IGNORECASE,
 )
 _SHOT_NOT = re.compile(
@@ -479,7 +490,11 @@ def _promoted(text: str, trig: _Trigger, sent: Span) -> _Trigger:
         return trig
     left = text[max(sent.start, trig.span.start - 30) : trig.span.start]
     right = text[trig.span.end : min(sent.end, trig.span.end + 70)]
-    if _SHOT_NOT.match(right) or _FILMING.search(text, sent.start, sent.end):
+    if (
+        _SHOT_NOT.match(right)
+        or _SHOT_NOUN.search(left)
+        or _FILMING.search(text, sent.start, sent.end)
+    ):
         return trig
     if _SHOT_BEFORE.search(left) or _SHOT_AFTER.match(right):
         return replace(trig, pos="verb")
