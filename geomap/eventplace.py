@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -724,8 +725,7 @@ Knots = tuple[tuple[float, float], ...]
 
 def _interpolate(knots: Knots, x: float) -> float:
     """Piecewise linear through ``knots`` (sorted by x), flat beyond the ends."""
-    xs = [k[0] for k in knots]
-    i = bisect_left(xs, x)
+    i = bisect_left(knots, x, key=itemgetter(0))  # no list of xs built per call
     if i == 0:
         return knots[0][1]
     if i == len(knots):

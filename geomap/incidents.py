@@ -876,7 +876,7 @@ def _event_places(
     mentions: Sequence[PlaceMention],
     gazetteer: GazetteerLike,
     model: EventPlaceModel,
-    article: Sequence[PlaceMention] = (),
+    article: Sequence[PlaceMention],
 ) -> tuple[list[tuple[PlaceMention, str]], float, list[str]]:
     """Where a draft's event happened: (mention, frame) pairs with gazetteer entries,
     the place model's probability for its best candidate, and the chosen sites that
