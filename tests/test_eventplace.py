@@ -10,11 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geomap.eventplace import (
+    _TOKEN,
     MODEL_PATH,
     Calibration,
     EventPlaceModel,
     _candidates,
     _runs,
+    _tokens,
     choose_sites,
     default_model,
     predict_event_location,
@@ -243,3 +245,12 @@ def test_shipped_calibration_is_monotone_and_recorded() -> None:
     # out of fold, stated confidence and share right agree within a few points
     assert recorded["ece"] < 0.03
     assert sum(n for _, n, _, _ in recorded["bins"]) == recorded["n"]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_tokens_are_the_unicode_tokens(text: str) -> None:
+    # ASCII sentences take a faster pattern; it must cut them exactly as the general one
+    lowered = text.lower()
+    expected = [(m.start(), m.group()) for m in _TOKEN.finditer(lowered)]
+    starts, words = _tokens.__wrapped__(text)
+    assert list(zip(starts, words, strict=True)) == expected
