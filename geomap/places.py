@@ -63,7 +63,6 @@ _LETTER = r"[^\W\d_]"
 _ABBR_PART = r"[A-Z][a-z]{0,2}\."
 _TOKEN = re.compile(rf"{_ABBR_PART}(?:{_ABBR_PART})+|{_LETTER}++(?:['’](?![sS]\b){_LETTER}++)*+")
 _SPLIT = re.compile(f"({_TOKEN.pattern})")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 MAX_TOKENS = 7
 MAX_SENSES = 15
 SETTLED_MARGIN = 2.0  # first-pass score lead above which the coherence pass is skipped
@@ -127,7 +126,8 @@ class Candidate:
 
     first: int  # token indexes, inclusive
     last: int
-    span: Span
+    start: int  # character offsets, end exclusive (see ``span``)
+    end: int
     text: str
     key: str
     matches: list[NameMatch]
@@ -135,6 +135,12 @@ class Candidate:
     static: dict[str, float] = field(default_factory=dict)  # shared, never mutate
     static_key: tuple = ()
     score: float = 0.0
+
+    @property
+    def span(self) -> Span:
+        # built on demand: most candidates are dropped, and a frozen Span costs more to
+        # make than the rest of the candidate
+        return Span(self.start, self.end)
 
     @property
     def features(self) -> dict[str, float]:
@@ -150,19 +156,29 @@ def tokenize(text: str) -> Tokens:
     """
     # split() with the token pattern as a group gives [gap, word, gap, word, ..., gap];
     # offsets then come from running sums of lengths, all in C loops
-    parts = (_SPLIT if _ASTRAL.search(text) else _bmp_split()).split(text)
+    parts = (_SPLIT if _has_astral(text) else _bmp_split()).split(text)
     words = parts[1::2]
     bounds = list(accumulate(map(len, parts)))
-    cache = _KEYS
+    return Tokens(bounds[0:-1:2], bounds[1::2], words, _memo_map(_key, words, _KEYS))
+
+
+def _memo_map(fn: Callable[[str], str], words: list[str], cache: dict[str, str]) -> list[str]:
+    """``list(map(fn, words))`` through ``cache``: only the words new to it cost a call."""
     if len(cache) > 200_000:  # bound the memo on endless streams
         cache.clear()
-    # only the words new to the memo cost a Python call
     for word in set(words).difference(cache):
-        cache[word] = _key(word)
-    return Tokens(bounds[0:-1:2], bounds[1::2], words, list(map(cache.__getitem__, words)))
+        cache[word] = fn(word)
+    return list(map(cache.__getitem__, words))
+
+
+def _has_astral(text: str) -> bool:
+    """Whether ``text`` holds a character beyond the BMP (cheaper than a regex search:
+    ASCII is known in O(1), and UTF-16 needs four bytes only for those)."""
+    return not text.isascii() and len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
 
 
 _KEYS: dict[str, str] = {}
+_NORMALISED: dict[str, str] = {}
 
 
 @cache
@@ -241,7 +257,7 @@ def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) ->
                 if with_period:
                     end = dotted_end
                 found.append(
-                    Candidate(i, last, Span(starts[i], end), text[starts[i] : end], key, matches)
+                    Candidate(i, last, starts[i], end, text[starts[i] : end], key, matches)
                 )
                 resume = last + 1
                 break
@@ -259,8 +275,12 @@ def _shaped_matches(gazetteer: Gazetteer) -> Callable[[str, str], tuple[list[Nam
     def shaped(key: str, dotted: str) -> tuple[list[NameMatch], bool]:
         found = memo.get((key, dotted))
         if found is None:
-            matches = [m for m in gazetteer.matches(key) if _shape_ok(m.kind, dotted)]
-            with_period = any(m.kind is _K_DOTTED for m in matches)
+            matches = gazetteer.matches(key)
+            # the shape test depends on the kind alone: ask once per kind, not per record
+            ok = {k: _shape_ok(k, dotted) for k in set(map(_KIND, matches))}
+            if not all(ok.values()):
+                matches = [m for m in matches if ok[m.kind]]
+            with_period = ok.get(_K_DOTTED, False)
             if with_period:
                 # "Kan." is Kansas's abbreviation, not an alias of some town Kan
                 matches = [m for m in matches if m.kind is _K_DOTTED]
@@ -499,10 +519,10 @@ def _static_features(cand: Candidate, gazetteer: Gazetteer) -> tuple[tuple, dict
     indexes = list(map(_INDEX, matches))
     kind = _KIND_NAME[min(map(_KIND, matches))]
     f: dict[str, float] = {"bias": 1.0, f"kind={kind}": 1.0}
-    types = set(map(gazetteer.place_type, indexes))
+    types = set(gazetteer.place_types(indexes))
     for t in types:
         f[_TYPE_FEATURE[t]] = 1.0
-    pop = _pop_bin(max(map(gazetteer.population, indexes)))
+    pop = _pop_bin(max(gazetteer.populations(indexes)))
     f[f"pop={pop}"] = 1.0
     zbin = min(7, int(matches[0].zipf))
     f[f"zipf={zbin}"] = 1.0
@@ -529,13 +549,13 @@ def _features(
     surface = cand.text
     if surface.isupper() and len(surface) > 1:
         f["allcaps"] = 1.0
-        if doc.caps_line(cand.span.start):
+        if doc.caps_line(cand.start):
             f["caps_line"] = 1.0
     keys, caps = tokens.keys, tokens.caps
     n = len(keys)
     p = cand.first - 1
     nx = cand.last + 1
-    gap_before = text[tokens.ends[p] : cand.span.start] if p >= 0 else "\n"
+    gap_before = text[tokens.ends[p] : cand.start] if p >= 0 else "\n"
     if p < 0:
         sentence_start = True
     elif "." in gap_before:
@@ -559,7 +579,7 @@ def _features(
         if "," in gap_before:
             f["comma_before"] = 1.0
     if nx < n:
-        gap_after = text[cand.span.end : tokens.starts[nx]]
+        gap_after = text[cand.end : tokens.starts[nx]]
         nk = keys[nx]
         if gap_after in (" ", "-") and caps[nx]:
             f["next_cap"] = 1.0
@@ -610,7 +630,9 @@ class _DocContext:
         self.lower_words = set(compress(keys, map(not_, caps)))
         first_line = text.split("\n", 1)[0]
         self.in_title = (
-            {normalise(w) for w in first_line.split()} if len(first_line) < 200 else set()
+            set(_memo_map(normalise, first_line.split(), _NORMALISED))
+            if len(first_line) < 200
+            else set()
         )
 
     def caps_line(self, offset: int) -> bool:
@@ -689,16 +711,18 @@ _TYPE_PRIOR = {
 def _priors(gazetteer: Gazetteer, matches: Sequence[NameMatch]) -> list[float]:
     """Each match's prior (its entry's part memoised)."""
     memo = gazetteer.memo.setdefault("prior", {})
-    out = []
-    for m in matches:
-        base = memo.get(m.index)
-        if base is None:
-            i = m.index
-            base = memo[i] = _TYPE_PRIOR[gazetteer.place_type(i)] + 0.45 * math.log10(
-                1 + gazetteer.population(i)
-            )
-        out.append(base + 0.6 if m.kind is _K_NAME else base)
-    return out
+    indexes = list(map(_INDEX, matches))
+    bases = list(map(memo.get, indexes))
+    if None in bases:
+        for i in indexes:
+            if i not in memo:
+                memo[i] = _TYPE_PRIOR[gazetteer.place_type(i)] + 0.45 * math.log10(
+                    1 + gazetteer.population(i)
+                )
+        bases = list(map(memo.__getitem__, indexes))
+    return [
+        base + 0.6 if m.kind is _K_NAME else base for base, m in zip(bases, matches, strict=True)
+    ]
 
 
 _NONE: frozenset[str] = frozenset()
@@ -724,9 +748,9 @@ def _summary(cand: Candidate, gazetteer: Gazetteer) -> _NameSummary:
         return found
     matches = cand.matches
     indexes = list(map(_INDEX, matches))
-    ccs = list(map(gazetteer.country_code, indexes))
-    types = list(map(gazetteer.place_type, indexes))
-    admin1s = list(map(gazetteer.admin1, indexes))
+    ccs = gazetteer.country_codes(indexes)
+    types = gazetteer.place_types(indexes)
+    admin1s = gazetteer.admin1s(indexes)
     distinct_ccs = set(ccs)
     anchor = None
     if len(set(indexes)) == 1 and types[0] in _LOCAL_TYPES:
@@ -994,19 +1018,19 @@ def _senses(cand: Candidate, gazetteer: Gazetteer) -> tuple[bool, list[_Sense]]:
             ranks = list(map(neg, _priors(gazetteer, matches)))
             order = sorted(range(len(matches)), key=ranks.__getitem__)
             matches = [matches[i] for i in order[:MAX_SENSES]]
-        max_pop = max(gazetteer.population(m.index) for m in matches)
+        indexes = list(map(_INDEX, matches))
+        types = gazetteer.place_types(indexes)
+        admin1s = gazetteer.admin1s(indexes)
+        pops = gazetteer.populations(indexes)
+        ccs = gazetteer.country_codes(indexes)
+        capitals = gazetteer.capital_indexes
+        max_pop = max(pops)
         has_name = any(m.kind is _K_NAME for m in matches)
         # admin-1 codes of the region senses: a city inside one is its namesake seat
-        seats = frozenset(
-            gazetteer.admin1(m.index) for m in matches if gazetteer.place_type(m.index) is _T_ADMIN1
-        )
+        seats = frozenset(a1 for a1, t in zip(admin1s, types, strict=True) if t is _T_ADMIN1)
         ambiguity = min(1.0, math.log10(len(cand.matches)) / 2)
         senses = []
-        for m in matches:
-            i = m.index
-            t = gazetteer.place_type(i)
-            a1 = gazetteer.admin1(i)
-            pop = gazetteer.population(i)
+        for m, i, t, a1, pop, cc in zip(matches, indexes, types, admin1s, pops, ccs, strict=True):
             base = {
                 _R_TYPE[t]: 1.0,
                 _R_KIND[m.kind]: 1.0,
@@ -1015,7 +1039,7 @@ def _senses(cand: Candidate, gazetteer: Gazetteer) -> tuple[bool, list[_Sense]]:
             }
             if pop == max_pop and pop > 0:
                 base["r_most_populous"] = 1.0
-            if gazetteer.is_capital(i):
+            if i in capitals:
                 base["r_capital"] = 1.0
             if t is _T_CITY and a1 and a1 in seats:
                 base["r_seat"] = 1.0  # New York the city beside New York the state
@@ -1026,7 +1050,7 @@ def _senses(cand: Candidate, gazetteer: Gazetteer) -> tuple[bool, list[_Sense]]:
             if t in _LOCAL_TYPES:
                 lat, lon = gazetteer.latlon(i)
                 point = (lat, lon, math.cos(math.radians(lat)))
-            senses.append(_Sense(m, t, gazetteer.country_code(i), a1, base, point))
+            senses.append(_Sense(m, t, cc, a1, base, point))
         found = (len({s.country_code for s in senses}) == 1, senses)
         if len(memo) > 100_000:
             memo.clear()
@@ -1083,7 +1107,7 @@ _ADMIN_WORDS = re.compile(
 def _seat_city(cand: Candidate, admin1: int, text: str, gazetteer: Gazetteer) -> int:
     """Erbil, Baghdad, Tehran: a province named after its dominant seat means the city,
     unless the text says it is the province ("Erbil, a province …", "Tehran province")."""
-    if _ADMIN_WORDS.match(text, cand.span.end):
+    if _ADMIN_WORDS.match(text, cand.end):
         return admin1
     code = gazetteer.admin1(admin1)
     cities = [
@@ -1105,7 +1129,7 @@ def _qualifier(
     if pos + 1 >= len(kept):
         return None
     cand, nxt = kept[pos], kept[pos + 1]
-    if text[cand.span.end : nxt.span.start] not in (", ", ","):
+    if text[cand.end : nxt.start] not in (", ", ","):
         return None
     for m in nxt.matches:
         t = gazetteer.place_type(m.index)

@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -176,6 +176,21 @@ class Gazetteer:
         """Raw degrees for hot loops that must not build objects."""
         return self._lat[index], self._lon[index]
 
+    # bulk forms of the accessors above, one C loop per call instead of a Python call
+    # per entry: the per-name work in places.py reads a few fields of every sense
+
+    def place_types(self, indexes: Iterable[int]) -> list[PlaceType]:
+        return list(map(TYPE_CODES.__getitem__, map(self._types.__getitem__, indexes)))
+
+    def populations(self, indexes: Iterable[int]) -> list[int]:
+        return list(map(self._population.__getitem__, indexes))
+
+    def country_codes(self, indexes: Iterable[int]) -> list[str]:
+        return list(map(self._country_codes.__getitem__, indexes))
+
+    def admin1s(self, indexes: Iterable[int]) -> list[str]:
+        return list(map(self._admin1.__getitem__, indexes))
+
     @cached_property
     def _index_by_id(self) -> dict[str, int]:
         return {pid: i for i, pid in enumerate(self._place_ids)}
@@ -264,6 +279,11 @@ class Gazetteer:
     def is_capital(self, index: int) -> bool:
         """Whether the entry is a national capital."""
         return index in self._capital_indexes
+
+    @property
+    def capital_indexes(self) -> frozenset[int]:
+        """The entries that are national capitals (for hot loops: a set test, no call)."""
+        return self._capital_indexes
 
     @cached_property
     def _capital_indexes(self) -> frozenset[int]:
