@@ -110,3 +110,12 @@ def test_geopy_geocoder_contract():
     assert geocoder.geocode("Qwxzzyplace") is None
     assert geocoder.geocode("Qwxzzyplace", exactly_one=False) == []
     assert len(geocoder.geocode("Paris", exactly_one=False, limit=3)) == 3
+
+
+def test_bulk_accessors_agree_with_the_single_ones(gaz):
+    indexes = [m.index for m in gaz.matches("springfield")] + [gaz.country_index("IQ")]
+    assert gaz.place_types(indexes) == [gaz.place_type(i) for i in indexes]
+    assert gaz.populations(indexes) == [gaz.population(i) for i in indexes]
+    assert gaz.country_codes(indexes) == [gaz.country_code(i) for i in indexes]
+    assert gaz.admin1s(indexes) == [gaz.admin1(i) for i in indexes]
+    assert gaz.capital_indexes == {i for i in range(len(gaz)) if gaz.is_capital(i)}

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geomap.model import Article, PlaceType
-from geomap.places import _SPLIT, _bmp_split, find_places, tokenize
+from geomap.places import _SPLIT, _bmp_split, _has_astral, find_places, tokenize
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_445be07204acb7d5.txt"
 
@@ -181,3 +181,9 @@ def test_the_fast_tokeniser_splits_as_the_plain_one(text):
     assert _SPLIT.split(text) == _PLAIN_SPLIT.split(text)
     if not re.search("[\U00010000-\U0010ffff]", text):
         assert _bmp_split().split(text) == _PLAIN_SPLIT.split(text)
+
+
+@given(st.text(alphabet="aé²’\ud800\U0001d400", max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_astral_text_is_told_apart_as_by_a_regex(text):
+    assert _has_astral(text) == bool(re.search("[\U00010000-\U0010ffff]", text))
