@@ -521,12 +521,16 @@ def _strip_common(name: str) -> str:
     return " ".join(words)
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*|[“\"]\s*)$")
+_POSSESSIVE_END = re.compile(r"['\u2019]s$")
+
+
 def _sentence_initial(text: str, start: int) -> bool:
-    return bool(re.search(r"(?:^|[.!?]\s+|\n\s*|[“\"]\s*)$", text[max(0, start - 4) : start]))
+    return bool(_SENTENCE_START.search(text[max(0, start - 4) : start]))
 
 
 def _clean_group_name(name: str) -> str:
-    return re.sub(r"['\u2019]s$", "", name).strip()
+    return _POSSESSIVE_END.sub("", name).strip()
 
 
 def _capital_as_government(

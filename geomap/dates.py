@@ -67,6 +67,7 @@ _DATE_RE = re.compile(
     + ")"
 )
 _WHEN_AFTER = re.compile(r"^\s*,?\s*(?:when|as|after|where)\b", re.IGNORECASE)
+_SINCE = re.compile(r"since\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,10 @@ def _shift_months(ref: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+_LAST = re.compile(r"(?i)(?:last|past|previous)\b")
+_SPACES = re.compile(r"\s+")
+
+
 def _resolve(m: re.Match[str], ref: dt.date | None) -> tuple[dt.date | None, str, bool]:
     g = m.groupdict()
     if g["iso"]:
@@ -129,7 +134,7 @@ def _resolve(m: re.Match[str], ref: dt.date | None) -> tuple[dt.date | None, str
         if ref is None:
             return None, "day", True
         back = (ref.weekday() - _WEEKDAYS[g["w"].lower()]) % 7
-        if back == 0 and re.match(r"(?i)(?:last|past|previous)\b", g["wd"]):
+        if back == 0 and _LAST.match(g["wd"]):
             back = 7
         return ref - dt.timedelta(days=back), "day", True
     if g["yest"]:
@@ -137,7 +142,7 @@ def _resolve(m: re.Match[str], ref: dt.date | None) -> tuple[dt.date | None, str
     if g["today"]:
         return ref, "day", True
     if g["ago"]:
-        n = _NUMBER_WORDS.get(re.sub(r"\s+", " ", g["n"].lower()))
+        n = _NUMBER_WORDS.get(_SPACES.sub(" ", g["n"].lower()))
         n = int(g["n"]) if n is None else n
         unit = g["unit"].rstrip("s")
         if ref is None:
@@ -150,7 +155,7 @@ def _resolve(m: re.Match[str], ref: dt.date | None) -> tuple[dt.date | None, str
             return _shift_months(ref, n), "month", True
         return dt.date(ref.year - n, 1, 1), "year", True
     if g["rel"]:
-        which = re.sub(r"\s+", " ", g["which"].lower())
+        which = _SPACES.sub(" ", g["which"].lower())
         unit = g["runit"].lower()
         back = 0 if which in ("this", "earlier this") else 1
         if ref is None:
@@ -179,6 +184,20 @@ _HINT = re.compile(
 # Characters a date expression may extend before and after its hint:
 # "on early last Monday", "January 5, 2019".
 _REACH_BEFORE, _REACH_AFTER = 22, 18
+# What every alternative of _DATE_RE needs, lower-cased: a time word ("Tuesday",
+# "last night", "weeks ago"), a month's abbreviation or four digits. A window
+# around a bare number ("22 soldiers") holds none, and the costly pattern is not
+# run there. The words avoid the letters i and s: IGNORECASE also matches them
+# to "İ", "ı" and "ſ", which do not lower-case to them.
+_DATE_NEED = re.compile(
+    r"day|ght|week|month|year|morn|aftern|even|jan|feb|ma[ry]|apr|ju[nl]|aug|sep|oct|nov|dec"
+    r"|\d\d\d\d"
+)
+
+
+def _may_hold_date(text: str, lo: int, hi: int) -> bool:
+    """False when ``text[lo:hi]`` cannot hold a match of _DATE_RE."""
+    return _DATE_NEED.search(text[lo:hi].lower()) is not None
 
 
 def _matches(text: str, start: int, end: int) -> list[re.Match[str]]:
@@ -191,6 +210,8 @@ def _matches(text: str, start: int, end: int) -> list[re.Match[str]]:
             windows.append([lo, hi])
     found: list[re.Match[str]] = []
     for lo, hi in windows:
+        if not _may_hold_date(text, lo, hi):
+            continue
         for m in _DATE_RE.finditer(text, lo, hi):
             if not found or m.start() >= found[-1].end():
                 found.append(m)
@@ -218,7 +239,7 @@ def find_dates(
             date, precision, relative = _resolve(m, reference)
         except ValueError:
             continue  # "February 30": not a date
-        since = bool(re.match(r"(?i)since\b", m.group())) and not _WHEN_AFTER.match(
+        since = bool(_SINCE.match(m.group())) and not _WHEN_AFTER.match(
             text[m.end() : m.end() + 12]
         )
         out.append(

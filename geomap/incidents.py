@@ -242,6 +242,7 @@ _STOP_WORDS = wordset(
 _WORD = re.compile(r"[\w\u2019'-]+")
 
 # Between two triggers: an earlier, separate event ("in retaliation for the drone strike").
+_BACKGROUND_HINTS = wordlist("retaliat response revenge avenge after following since before than")
 _BACKGROUND = re.compile(
     r"\b(?:in\s+retaliation\s+(?:for|against|over)|in\s+response\s+to|in\s+revenge\s+for|to\s+avenge"
     r"|retaliat\w*\s+(?:for|over)|after|following|since|(?:days?|weeks?|hours?|months?)\s+after"
@@ -252,6 +253,7 @@ _RETALIATION = re.compile(
     r"\b(?:in\s+retaliation|in\s+response|in\s+revenge|to\s+avenge|retaliat\w*)\b", re.IGNORECASE
 )
 _WHEN = re.compile(r"\b(?:when|as|while|where|after)\b(?:\s+[\w\u2019'-]+){0,6}\s*$", re.IGNORECASE)
+_HARD_BREAK_HINTS = wordlist("; while whereas")
 _HARD_BREAK = re.compile(r";|\b(?:while|whereas|meanwhile)\b", re.IGNORECASE)
 _AND_NEW_CLAUSE = re.compile(r"(?:,\s*|\s)(?:and|but)\s+", re.IGNORECASE)
 
@@ -288,6 +290,8 @@ _APPROX = (
     r"(?:(?:at\s+least|more\s+than|over|nearly|almost|about|around|some|up\s+to"
     r"|as\s+many\s+as)\s+)?"
 )
+# a number in digits or words ("a dozen", "twenty-two")
+_COUNT_HINTS = (*"0123456789", *_NUMBER_WORDS)
 _COUNT_BEFORE = re.compile(
     r"\b(?P<n>"
     + _NUM
@@ -312,10 +316,12 @@ _ONE_VICTIM = re.compile(
 _VAGUE = re.compile(
     r"^\s+(?:dozens|scores|hundreds|thousands|several|many|numerous)\b", re.IGNORECASE
 )
+_NONE_HINTS = wordlist("no zero")
 _NONE_BEFORE = re.compile(
     r"\b(?:no|zero)\s+(?:[\w\u2019'-]+\s+){0,1}$|\b(?:no\s+one|nobody|none)\s+(?:[\w\u2019'-]+\s+){0,3}$",
     re.IGNORECASE,
 )
+_CLAIM_HINTS = wordlist("claim said says announced")
 _CLAIM_BEFORE = re.compile(
     r"\b(?:claim(?:s|ed|ing)?\s+(?:that\s+)?(?:to\s+have\s+|(?:it|they)\s+(?:had\s+|has\s+|have\s+)?)?"
     r"|(?:said|says|announced)\s+(?:that\s+)?(?:it|they)\s+(?:had\s+|has\s+|have\s+)?)$",
@@ -343,27 +349,46 @@ _TERRITORY = re.compile(
     r"|positions?|checkpoints?|border\s+crossing|neighbou?rhood|province|capital|stronghold)\b",
     re.IGNORECASE,
 )
+
+
+def _may_hold(text: str, hints: Sequence[str], start: int = 0, end: int | None = None) -> bool:
+    """False when ``text[start:end]`` holds none of ``hints``, so a case-insensitive
+    pattern that needs one of them cannot match there: a substring test costs a
+    fraction of a scan. Only plain ASCII is tested, as elsewhere IGNORECASE folds
+    more than lower-casing does ("ſ" matches "s")."""
+    piece = text[start:end]
+    if not piece.isascii():
+        return True
+    low = piece.lower()
+    return any(hint in low for hint in hints)
+
+
+def _head_letters(forms: Sequence[str]) -> tuple[str, ...]:
+    """The letters each lexicon form must start with: "worship" for r"worshipp?ers"."""
+    heads = []
+    for form in forms:
+        head = re.match(r"[a-z]*", form).group()  # type: ignore[union-attr]
+        if form[len(head) : len(head) + 1] in ("?", "*", "{"):
+            head = head[:-1]  # the last letter is optional
+        heads.append(head)
+    return tuple(heads)
+
+
 # Target nouns, scanned over whole sentences: keyed by letters (see letter_keyed_pattern).
-_CIVILIAN_TARGET = letter_keyed_pattern(
-    [
-        ("civ", form)
-        for form in (
-            r"civilians?", r"villagers?", r"residents?", r"market", r"mosque", r"church",
-            r"homes?", r"houses?", r"school", r"hospital", r"bus", r"wedding", r"worshipp?ers",
-            r"passengers", r"shoppers", r"children", r"women", r"refugee\s+camp", r"camp\s+for",
-        )
-    ]
+_CIVILIAN_FORMS = (
+    r"civilians?", r"villagers?", r"residents?", r"market", r"mosque", r"church",
+    r"homes?", r"houses?", r"school", r"hospital", r"bus", r"wedding", r"worshipp?ers",
+    r"passengers", r"shoppers", r"children", r"women", r"refugee\s+camp", r"camp\s+for",
 )  # fmt: skip
-_MILITARY_TARGET = letter_keyed_pattern(
-    [
-        ("mil", form)
-        for form in (
-            r"bases?", r"checkpoints?", r"convoy", r"patrol", r"positions?", r"outposts?",
-            r"barracks", r"troops", r"soldiers", r"forces", r"army", r"police", r"militants",
-            r"fighters", r"rebels", r"airbase", r"military",
-        )
-    ]
+_CIVILIAN_TARGET = letter_keyed_pattern([("civ", form) for form in _CIVILIAN_FORMS])
+_CIVILIAN_HINTS = _head_letters(_CIVILIAN_FORMS)
+_MILITARY_FORMS = (
+    r"bases?", r"checkpoints?", r"convoy", r"patrol", r"positions?", r"outposts?",
+    r"barracks", r"troops", r"soldiers", r"forces", r"army", r"police", r"militants",
+    r"fighters", r"rebels", r"airbase", r"military",
 )  # fmt: skip
+_MILITARY_TARGET = letter_keyed_pattern([("mil", form) for form in _MILITARY_FORMS])
+_MILITARY_HINTS = _head_letters(_MILITARY_FORMS)
 _INTERVENTION = re.compile(
     r"\b(?:tear\s*gas|dispersed|water\s+cannons?|rubber\s+bullets|batons?|stun\s+grenades)\b",
     re.IGNORECASE,
@@ -475,6 +500,10 @@ _SHOT_NOT = re.compile(
     r"^\s+(?:up|down|through|to\s+(?:fame|stardom|prominence|the\s+top)|into\s+the\s+(?:lead|top))\b",
     re.IGNORECASE,
 )
+_FILMING_HINTS = wordlist(
+    "film movie scene footage video episode documentar series camera photo picture shoot goal"
+    " basket golf par birdie location"
+)
 _FILMING = re.compile(
     r"\b(?:films?|movies?|scenes?|footage|videos?|episodes?|documentar(?:y|ies)|series|cameras?"
     r"|photos?|photographs?|pictures?|shoots?|goals?|baskets?|rounds?\s+of\s+golf|par|birdie"
@@ -493,12 +522,18 @@ def _promoted(text: str, trig: _Trigger, sent: Span) -> _Trigger:
     if (
         _SHOT_NOT.match(right)
         or _SHOT_NOUN.search(left)
-        or _FILMING.search(text, sent.start, sent.end)
+        or (
+            _may_hold(text, _FILMING_HINTS, sent.start, sent.end)
+            and _FILMING.search(text, sent.start, sent.end)
+        )
     ):
         return trig
     if _SHOT_BEFORE.search(left) or _SHOT_AFTER.match(right):
         return replace(trig, pos="verb")
     return trig
+
+
+_NO_ONE_BEFORE = re.compile(r"(?i)\bno\s+(?:one|[\w-]+\s*)$")
 
 
 def _modal_family(text: str, trig: _Trigger, sent: Span) -> str | None:
@@ -518,7 +553,7 @@ def _modal_family(text: str, trig: _Trigger, sent: Span) -> str | None:
         return trig.family
     if _THREAT_TO.search(left[: m.start() + 12]) and trig.family in _VIOLENT:
         return _THREAT
-    if trig.pos == "casualty" and re.search(r"(?i)\bno\s+(?:one|[\w-]+\s*)$", left):
+    if trig.pos == "casualty" and _NO_ONE_BEFORE.search(left):
         return trig.family  # "no one was killed" is a toll of zero
     return None
 
@@ -580,7 +615,10 @@ class _Draft:
 
 
 def _weapon(families: set[str]) -> str | None:
-    return next((w for w in _WEAPONS if w in families), None)
+    for w in _WEAPONS:
+        if w in families:
+            return w
+    return None
 
 
 def _compatible(a: set[str], b: set[str]) -> bool:
@@ -590,6 +628,10 @@ def _compatible(a: set[str], b: set[str]) -> bool:
     if a & _VIOLENT and b & _VIOLENT:
         return True
     return bool(a & b) or (bool(a & {_PROTEST, _RIOT}) and bool(b & {_PROTEST, _RIOT}))
+
+
+_WHEN_WORD = re.compile(r"(?i)\bwhen\b")
+_SINCE_WHEN = re.compile(r"(?i)\bsince\b[^,;]*\bwhen\b")
 
 
 def _group(
@@ -608,18 +650,19 @@ def _group(
         near = text[near_lo : t.span.start]
         split: int | None = None
         background = False
-        if (m := _HARD_BREAK.search(gap)) is not None:
+        if _may_hold(gap, _HARD_BREAK_HINTS) and (m := _HARD_BREAK.search(gap)) is not None:
             split = lo + m.end()
         elif (
-            (m := _BACKGROUND.search(near))
-            and t.pos in ("noun", "verb", "weapon")
+            t.pos in ("noun", "verb", "weapon")
             and not cur.casualty_only
+            and _may_hold(near, _BACKGROUND_HINTS)
+            and (m := _BACKGROUND.search(near))
         ):
             split = near_lo + m.start()
-            background = bool(_RETALIATION.search(gap)) or not re.search(r"(?i)\bwhen\b", gap)
-            if re.search(r"(?i)\bsince\b[^,;]*\bwhen\b", gap):
+            background = bool(_RETALIATION.search(gap)) or not _WHEN_WORD.search(gap)
+            if _SINCE_WHEN.search(gap):
                 background = False  # "since 1979 when it seized ...": its own dated event
-        elif (m := _WHEN.search(near)) and t.pos in ("noun", "verb") and not cur.casualty_only:
+        elif t.pos in ("noun", "verb") and not cur.casualty_only and (m := _WHEN.search(near)):
             split = near_lo + m.start()
         elif t.pos == "verb" and (m := _AND_NEW_CLAUSE.search(gap)) is not None:
             start = lo + m.end()
@@ -640,35 +683,30 @@ def _group(
     return [d for d in drafts if d.triggers]
 
 
+# Verbs whose victims follow them unless passive: "killed 12", "12 were killed".
+_ACTIVE_TOLL_WORDS = wordset(
+    "killed killing kills kill murdered massacred executed beheaded slaughtered assassinated"
+    " lynched wounded wounding injured injuring"
+)
+_PASSIVE_TOLL = re.compile(
+    r"(?i)\b(?:was|were|been|being|is|are)\s+(?:[a-z]+ly\s+)?(?:\w+\s+and\s+)?$"
+)
+_ONE_WAS = re.compile(
+    r"(?i)\b(?:a|an|one)\s+(?:[\w\u2019'-]+\s+){0,3}(?:was|has\s+been)\s+(?:[a-z]+ly\s+)?$"
+)
+
+
 def _count(text: str, trig: _Trigger, sent: Span) -> int | None:
     """The toll a casualty word reports, 0 for "no casualties", None if vague or absent."""
     left = text[max(sent.start, trig.span.start - 70) : trig.span.start]
     right = text[trig.span.end : min(sent.end, trig.span.end + 60)]
     word = trig.text.lower()
-    if _NONE_BEFORE.search(left):
+    if _may_hold(left, _NONE_HINTS) and _NONE_BEFORE.search(left):
         return 0
     if word == "death toll" and (m := _TOLL.match(right)):
         return _number(m.group("n"))
-    if word in (
-        "killed",
-        "killing",
-        "kills",
-        "kill",
-        "murdered",
-        "massacred",
-        "executed",
-        "beheaded",
-        "slaughtered",
-        "assassinated",
-        "lynched",
-        "wounded",
-        "wounding",
-        "injured",
-        "injuring",
-    ):
-        passive = re.search(
-            r"(?i)\b(?:was|were|been|being|is|are)\s+(?:[a-z]+ly\s+)?(?:\w+\s+and\s+)?$", left
-        )
+    if word in _ACTIVE_TOLL_WORDS:
+        passive = _PASSIVE_TOLL.search(left)
         if not passive:
             if _VAGUE.match(right):
                 return None
@@ -677,18 +715,18 @@ def _count(text: str, trig: _Trigger, sent: Span) -> int | None:
             if _ONE_VICTIM.match(right):
                 return 1
             return None
-    if (m := _COUNT_BEFORE.search(left)) is not None:
+    if _may_hold(left, _COUNT_HINTS) and (m := _COUNT_BEFORE.search(left)) is not None:
         return _number(m.group("n"))
-    if re.search(
-        r"(?i)\b(?:a|an|one)\s+(?:[\w\u2019'-]+\s+){0,3}(?:was|has\s+been)\s+(?:[a-z]+ly\s+)?$",
-        left,
-    ):
+    if _ONE_WAS.search(left):
         return 1
     return None
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _number(raw: str) -> int | None:
-    raw = re.sub(r"\s+", " ", raw.lower())
+    raw = _SPACES.sub(" ", raw.lower())
     if raw.replace(",", "").isdigit():
         return int(raw.replace(",", ""))
     if "-" in raw:
@@ -712,7 +750,7 @@ def _apply_tolls(
         n = _count(text, t, source.sentence)
         word = t.text.lower().split()[0]
         left = text[max(source.sentence.start, t.span.start - 40) : t.span.start]
-        claim = _CLAIM_BEFORE.search(left)
+        claim = _CLAIM_BEFORE.search(left) if _may_hold(left, _CLAIM_HINTS) else None
         if claim is not None:
             who = [
                 a
@@ -738,6 +776,10 @@ def _apply_tolls(
             draft.fatalities = n
 
 
+_MOB = re.compile(r"(?i)\bmob\b")
+_RETAKEN = re.compile(r"(?i)re(?:captured|took|taken|gained)")
+
+
 def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
     """ACLED event type, sub-event type and the rule that decided them."""
     fam = d.families
@@ -749,7 +791,7 @@ def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
             or (_CLASH in fam)
             or (d.agent is not None and d.agent.inter in (5, 6) and fam & {_ATTACK, _LOOT})
         )
-        if _RIOT in fam and re.search(r"(?i)\bmob\b", clause):
+        if _RIOT in fam and _MOB.search(clause):
             return "Riots", "Mob violence", "riot:mob"
         if violent:
             return "Riots", "Violent demonstration", "protest:violent"
@@ -779,7 +821,7 @@ def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
             return "Strategic developments", "Looting/property destruction", "seizure:property"
         if _TERRITORY.match(right) or any(p.span.start - t.span.end < 30 for p, _ in d.places):
             state = d.agent is not None and d.agent.inter == 1
-            if state or re.search(r"(?i)re(?:captured|took|taken|gained)", t.text):
+            if state or _RETAKEN.search(t.text):
                 return "Battles", "Government regains territory", "seizure:territory"
             return "Battles", "Non-state actor overtakes territory", "seizure:territory"
         if d.agent is not None and d.agent.inter == 1:
@@ -795,12 +837,17 @@ def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
         return "Strategic developments", "Headquarters or base established", "base"
     if _CLASH in fam:
         return "Battles", "Armed clash", "clash"
-    civilian = (target is not None and target.inter == 7) or bool(_CIVILIAN_TARGET.search(clause))
-    armed = (target is not None and target.inter in (1, 2, 3, 4, 8)) or bool(
-        _MILITARY_TARGET.search(text[d.head.span.end : d.sentence.end])
-    )
-    if civilian and not (target is not None and target.inter in (1, 2, 3, 4, 8)):
+    # each target scan runs only when the target actor has not decided already
+    armed_target = target is not None and target.inter in (1, 2, 3, 4, 8)
+    if not armed_target and (
+        (target is not None and target.inter == 7)
+        or (_may_hold(clause, _CIVILIAN_HINTS) and _CIVILIAN_TARGET.search(clause))
+    ):
         return "Violence against civilians", "Attack", "attack:civilian-target"
+    right = text[d.head.span.end : d.sentence.end]
+    armed = armed_target or (
+        _may_hold(right, _MILITARY_HINTS) and _MILITARY_TARGET.search(right) is not None
+    )
     if armed and d.agent is not None and d.agent.inter != 7:
         return "Battles", "Armed clash", "attack:armed-target"
     if armed:
@@ -891,10 +938,13 @@ def _event_places(
     local = [m for m in mentions if region.start <= m.span.start and m.span.end <= region.end]
     sub = text[sent.start : sent.end]
     lo, hi = region.start - sent.start, region.end - sent.start
-    moved = [_shift(m, sent.start) for m in local]
-    shifted = {m.span: orig for m, orig in zip(moved, local, strict=True)}
     heads = [t for t in triggers if t.pos in ("verb", "noun", "weak")][:2] or list(triggers)[:1]
-    verbs = [Span(t.span.start - sent.start, t.span.end - sent.start) for t in heads]
+    if sent.start:
+        moved = [_shift(m, sent.start) for m in local]
+        verbs = [Span(t.span.start - sent.start, t.span.end - sent.start) for t in heads]
+    else:  # an article's first sentence, most often its only one, needs no shifting
+        moved, verbs = list(local), [t.span for t in heads]
+    shifted = {m.span: orig for m, orig in zip(moved, local, strict=True)}
     choice = choose_sites(sub, verbs, moved, gazetteer, Span(lo, hi), model)
     out: list[tuple[PlaceMention, str]] = []
     unplaced: list[str] = []
@@ -1160,7 +1210,9 @@ def _merge_into_earlier(
         _apply_tolls(text, d, d, s.actors, s.resolve)
         if d.fatalities == 0 or d.injured == 0:
             return True  # "no casualties were reported", with nothing to attach to
-        if _NOT_VIOLENCE.search(text, d.sentence.start, d.sentence.end):
+        if _may_hold(
+            text, _NOT_VIOLENCE_HINTS, d.sentence.start, d.sentence.end
+        ) and _NOT_VIOLENCE.search(text, d.sentence.start, d.sentence.end):
             return True  # "killed in a traffic accident", "died of cancer"
         if not (d.fatalities or d.injured or s.locate(d, region)) and (
             d.head.text.lower() not in _VIOLENT_DEATHS or _summing_up(text, d, region)
@@ -1204,6 +1256,11 @@ _PERFECT_OR_ONGOING = re.compile(
 
 
 # Deaths and injuries that are no act of violence.
+_NOT_VIOLENCE_HINTS = wordlist(
+    "accident crash collision collided wreck drown overdose cancer illness disease natural heart"
+    " stroke earthquake flood storm hurricane tornado avalanche landslide stampede crush fire"
+    " blaze suicide"
+)
 _NOT_VIOLENCE = re.compile(
     r"\b(?:accidents?|accidental(?:ly)?|crash(?:es|ed)?|collisions?|collided|car\s+wreck|drown(?:ed|ing)"
     r"|overdoses?|cancer|illness|disease|natural\s+causes|heart\s+attack|stroke|earthquakes?"
