@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from geomap._modelfile import read_model
-from geomap._words import wordlist, wordset
+from geomap._words import hints, may_hold, wordlist, wordset
 from geomap.errors import ModelError
 from geomap.model import Place, PlaceMention, PlaceType, Span
 
@@ -107,38 +107,28 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
-def _hints(hints: Sequence[str]) -> re.Pattern[str]:
-    """A search for any of ``hints``, lower-cased: one call, not a loop over them."""
-    return re.compile("|".join(map(re.escape, hints)))
-
-
 # Strings one of which every match of a pattern holds. Most text around a name
 # holds none, and testing them costs a tenth of the pattern.
-_CLAUSE_BREAK_HINTS = _hints((
+_CLAUSE_BREAK_HINTS = hints((
     ";", ":", "(", ")", '"', "\u201c", "\u201d", ",", "said", "says", "told", "according",
     "reported", "added",
 ))  # fmt: skip
-_ATTRIBUTION_HINTS = _hints(wordlist(
-    "said says told reported announced statement speaking spokesm official agency news"
-    " television radio source"
-))
-_SITE_HINTS = _hints(wordlist(
-    "hotel headquarters station home house prison jail hospital port base market mosque church"
-    " temple shrine bridge town street suburb province district neighbo office embassy"
-    " consulate camp checkpoint school university compound building square road highway harbo"
-    " stadium refinery plant mall cafe restaurant barracks garrison countryside outskirts"
-    " village field facility crossing border palace parliament residence city centre center area"
-    " region"
-))
-
-
-def _may_match(text: str, hints: re.Pattern[str]) -> bool:
-    """False when no hint occurs in ``text``, so a pattern that needs one cannot match.
-
-    Only plain ASCII is tested: on other text IGNORECASE folds more than
-    lower-casing does ("ſ" matches "s").
-    """
-    return not text.isascii() or hints.search(text.lower()) is not None
+_ATTRIBUTION_HINTS = hints(
+    wordlist(
+        "said says told reported announced statement speaking spokesm official agency news"
+        " television radio source"
+    )
+)
+_SITE_HINTS = hints(
+    wordlist(
+        "hotel headquarters station home house prison jail hospital port base market mosque church"
+        " temple shrine bridge town street suburb province district neighbo office embassy"
+        " consulate camp checkpoint school university compound building square road highway harbo"
+        " stadium refinery plant mall cafe restaurant barracks garrison countryside outskirts"
+        " village field facility crossing border palace parliament residence city centre center"
+        " area region"
+    )
+)
 
 
 _ATTRIBUTION_LEFT = re.compile(
@@ -347,7 +337,7 @@ def _right_context(text: str, end: int, is_country: bool) -> tuple[bool, bool, b
     if not first or (first not in "'\u2019-" and not first.isspace()):
         return False, False, False  # each pattern starts with a quote, a hyphen or a space
     # "a Mogadishu hotel" is in Mogadishu; "the US embassy in Tehran" is not in the US.
-    site = None if is_country or not _may_match(right, _SITE_HINTS) else _RIGHT_SITE.match(right)
+    site = None if is_country or not may_hold(right, _SITE_HINTS) else _RIGHT_SITE.match(right)
     site_ok = site is not None and not _LOCATIVE_NEXT.match(
         text[end + site.end() : end + site.end() + 40]
     )
@@ -360,7 +350,7 @@ def _attributed(text: str, start: int) -> bool:
     # the cue word comes after the last comma or semicolon: start the search there
     after = max(left.rfind(","), left.rfind(";")) + 1
     return (
-        _may_match(left[after:], _ATTRIBUTION_HINTS)
+        may_hold(left[after:], _ATTRIBUTION_HINTS)
         and _ATTRIBUTION_LEFT.search(left, after) is not None
     )
 
@@ -717,7 +707,7 @@ def _candidates(
             f"passive:{passive}|{side}|{frame}",
             *tail,
         ]
-        if _may_match(between, _CLAUSE_BREAK_HINTS) and _CLAUSE_BREAK.search(between):
+        if may_hold(between, _CLAUSE_BREAK_HINTS) and _CLAUSE_BREAK.search(between):
             feats.append("clause_break")
         if i in outer:
             feats.append("container")

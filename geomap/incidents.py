@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from geomap._words import wordlist, wordset
+from geomap._words import hints, may_hold, wordlist, wordset
 from geomap.actors import (
     ActorMention,
     agent_and_target,
@@ -242,7 +242,9 @@ _STOP_WORDS = wordset(
 _WORD = re.compile(r"[\w\u2019'-]+")
 
 # Between two triggers: an earlier, separate event ("in retaliation for the drone strike").
-_BACKGROUND_HINTS = wordlist("retaliat response revenge avenge after following since before than")
+_BACKGROUND_HINTS = hints(
+    wordlist("retaliat response revenge avenge after following since before than")
+)
 _BACKGROUND = re.compile(
     r"\b(?:in\s+retaliation\s+(?:for|against|over)|in\s+response\s+to|in\s+revenge\s+for|to\s+avenge"
     r"|retaliat\w*\s+(?:for|over)|after|following|since|(?:days?|weeks?|hours?|months?)\s+after"
@@ -253,7 +255,7 @@ _RETALIATION = re.compile(
     r"\b(?:in\s+retaliation|in\s+response|in\s+revenge|to\s+avenge|retaliat\w*)\b", re.IGNORECASE
 )
 _WHEN = re.compile(r"\b(?:when|as|while|where|after)\b(?:\s+[\w\u2019'-]+){0,6}\s*$", re.IGNORECASE)
-_HARD_BREAK_HINTS = wordlist("; while whereas")
+_HARD_BREAK_HINTS = hints(wordlist("; while whereas"))
 _HARD_BREAK = re.compile(r";|\b(?:while|whereas|meanwhile)\b", re.IGNORECASE)
 _AND_NEW_CLAUSE = re.compile(r"(?:,\s*|\s)(?:and|but)\s+", re.IGNORECASE)
 
@@ -291,7 +293,7 @@ _APPROX = (
     r"|as\s+many\s+as)\s+)?"
 )
 # a number in digits or words ("a dozen", "twenty-two")
-_COUNT_HINTS = (*"0123456789", *_NUMBER_WORDS)
+_COUNT_HINTS = hints((*"0123456789", *_NUMBER_WORDS))
 _COUNT_BEFORE = re.compile(
     r"\b(?P<n>"
     + _NUM
@@ -316,12 +318,12 @@ _ONE_VICTIM = re.compile(
 _VAGUE = re.compile(
     r"^\s+(?:dozens|scores|hundreds|thousands|several|many|numerous)\b", re.IGNORECASE
 )
-_NONE_HINTS = wordlist("no zero")
+_NONE_HINTS = hints(wordlist("no zero"))
 _NONE_BEFORE = re.compile(
     r"\b(?:no|zero)\s+(?:[\w\u2019'-]+\s+){0,1}$|\b(?:no\s+one|nobody|none)\s+(?:[\w\u2019'-]+\s+){0,3}$",
     re.IGNORECASE,
 )
-_CLAIM_HINTS = wordlist("claim said says announced")
+_CLAIM_HINTS = hints(wordlist("claim said says announced"))
 _CLAIM_BEFORE = re.compile(
     r"\b(?:claim(?:s|ed|ing)?\s+(?:that\s+)?(?:to\s+have\s+|(?:it|they)\s+(?:had\s+|has\s+|have\s+)?)?"
     r"|(?:said|says|announced)\s+(?:that\s+)?(?:it|they)\s+(?:had\s+|has\s+|have\s+)?)$",
@@ -351,18 +353,6 @@ _TERRITORY = re.compile(
 )
 
 
-def _may_hold(text: str, hints: Sequence[str], start: int = 0, end: int | None = None) -> bool:
-    """False when ``text[start:end]`` holds none of ``hints``, so a case-insensitive
-    pattern that needs one of them cannot match there: a substring test costs a
-    fraction of a scan. Only plain ASCII is tested, as elsewhere IGNORECASE folds
-    more than lower-casing does ("ſ" matches "s")."""
-    piece = text[start:end]
-    if not piece.isascii():
-        return True
-    low = piece.lower()
-    return any(hint in low for hint in hints)
-
-
 def _head_letters(forms: Sequence[str]) -> tuple[str, ...]:
     """The letters each lexicon form must start with: "worship" for r"worshipp?ers"."""
     heads = []
@@ -381,14 +371,14 @@ _CIVILIAN_FORMS = (
     r"passengers", r"shoppers", r"children", r"women", r"refugee\s+camp", r"camp\s+for",
 )  # fmt: skip
 _CIVILIAN_TARGET = letter_keyed_pattern([("civ", form) for form in _CIVILIAN_FORMS])
-_CIVILIAN_HINTS = _head_letters(_CIVILIAN_FORMS)
+_CIVILIAN_HINTS = hints(_head_letters(_CIVILIAN_FORMS))
 _MILITARY_FORMS = (
     r"bases?", r"checkpoints?", r"convoy", r"patrol", r"positions?", r"outposts?",
     r"barracks", r"troops", r"soldiers", r"forces", r"army", r"police", r"militants",
     r"fighters", r"rebels", r"airbase", r"military",
 )  # fmt: skip
 _MILITARY_TARGET = letter_keyed_pattern([("mil", form) for form in _MILITARY_FORMS])
-_MILITARY_HINTS = _head_letters(_MILITARY_FORMS)
+_MILITARY_HINTS = hints(_head_letters(_MILITARY_FORMS))
 _INTERVENTION = re.compile(
     r"\b(?:tear\s*gas|dispersed|water\s+cannons?|rubber\s+bullets|batons?|stun\s+grenades)\b",
     re.IGNORECASE,
@@ -500,9 +490,11 @@ _SHOT_NOT = re.compile(
     r"^\s+(?:up|down|through|to\s+(?:fame|stardom|prominence|the\s+top)|into\s+the\s+(?:lead|top))\b",
     re.IGNORECASE,
 )
-_FILMING_HINTS = wordlist(
-    "film movie scene footage video episode documentar series camera photo picture shoot goal"
-    " basket golf par birdie location"
+_FILMING_HINTS = hints(
+    wordlist(
+        "film movie scene footage video episode documentar series camera photo picture shoot goal"
+        " basket golf par birdie location"
+    )
 )
 _FILMING = re.compile(
     r"\b(?:films?|movies?|scenes?|footage|videos?|episodes?|documentar(?:y|ies)|series|cameras?"
@@ -523,7 +515,7 @@ def _promoted(text: str, trig: _Trigger, sent: Span) -> _Trigger:
         _SHOT_NOT.match(right)
         or _SHOT_NOUN.search(left)
         or (
-            _may_hold(text, _FILMING_HINTS, sent.start, sent.end)
+            may_hold(text, _FILMING_HINTS, sent.start, sent.end)
             and _FILMING.search(text, sent.start, sent.end)
         )
     ):
@@ -650,12 +642,12 @@ def _group(
         near = text[near_lo : t.span.start]
         split: int | None = None
         background = False
-        if _may_hold(gap, _HARD_BREAK_HINTS) and (m := _HARD_BREAK.search(gap)) is not None:
+        if may_hold(gap, _HARD_BREAK_HINTS) and (m := _HARD_BREAK.search(gap)) is not None:
             split = lo + m.end()
         elif (
             t.pos in ("noun", "verb", "weapon")
             and not cur.casualty_only
-            and _may_hold(near, _BACKGROUND_HINTS)
+            and may_hold(near, _BACKGROUND_HINTS)
             and (m := _BACKGROUND.search(near))
         ):
             split = near_lo + m.start()
@@ -701,7 +693,7 @@ def _count(text: str, trig: _Trigger, sent: Span) -> int | None:
     left = text[max(sent.start, trig.span.start - 70) : trig.span.start]
     right = text[trig.span.end : min(sent.end, trig.span.end + 60)]
     word = trig.text.lower()
-    if _may_hold(left, _NONE_HINTS) and _NONE_BEFORE.search(left):
+    if may_hold(left, _NONE_HINTS) and _NONE_BEFORE.search(left):
         return 0
     if word == "death toll" and (m := _TOLL.match(right)):
         return _number(m.group("n"))
@@ -715,7 +707,7 @@ def _count(text: str, trig: _Trigger, sent: Span) -> int | None:
             if _ONE_VICTIM.match(right):
                 return 1
             return None
-    if _may_hold(left, _COUNT_HINTS) and (m := _COUNT_BEFORE.search(left)) is not None:
+    if may_hold(left, _COUNT_HINTS) and (m := _COUNT_BEFORE.search(left)) is not None:
         return _number(m.group("n"))
     if _ONE_WAS.search(left):
         return 1
@@ -750,7 +742,7 @@ def _apply_tolls(
         n = _count(text, t, source.sentence)
         word = t.text.lower().split()[0]
         left = text[max(source.sentence.start, t.span.start - 40) : t.span.start]
-        claim = _CLAIM_BEFORE.search(left) if _may_hold(left, _CLAIM_HINTS) else None
+        claim = _CLAIM_BEFORE.search(left) if may_hold(left, _CLAIM_HINTS) else None
         if claim is not None:
             who = [
                 a
@@ -841,12 +833,12 @@ def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
     armed_target = target is not None and target.inter in (1, 2, 3, 4, 8)
     if not armed_target and (
         (target is not None and target.inter == 7)
-        or (_may_hold(clause, _CIVILIAN_HINTS) and _CIVILIAN_TARGET.search(clause))
+        or (may_hold(clause, _CIVILIAN_HINTS) and _CIVILIAN_TARGET.search(clause))
     ):
         return "Violence against civilians", "Attack", "attack:civilian-target"
     right = text[d.head.span.end : d.sentence.end]
     armed = armed_target or (
-        _may_hold(right, _MILITARY_HINTS) and _MILITARY_TARGET.search(right) is not None
+        may_hold(right, _MILITARY_HINTS) and _MILITARY_TARGET.search(right) is not None
     )
     if armed and d.agent is not None and d.agent.inter != 7:
         return "Battles", "Armed clash", "attack:armed-target"
@@ -1210,7 +1202,7 @@ def _merge_into_earlier(
         _apply_tolls(text, d, d, s.actors, s.resolve)
         if d.fatalities == 0 or d.injured == 0:
             return True  # "no casualties were reported", with nothing to attach to
-        if _may_hold(
+        if may_hold(
             text, _NOT_VIOLENCE_HINTS, d.sentence.start, d.sentence.end
         ) and _NOT_VIOLENCE.search(text, d.sentence.start, d.sentence.end):
             return True  # "killed in a traffic accident", "died of cancer"
@@ -1256,10 +1248,12 @@ _PERFECT_OR_ONGOING = re.compile(
 
 
 # Deaths and injuries that are no act of violence.
-_NOT_VIOLENCE_HINTS = wordlist(
-    "accident crash collision collided wreck drown overdose cancer illness disease natural heart"
-    " stroke earthquake flood storm hurricane tornado avalanche landslide stampede crush fire"
-    " blaze suicide"
+_NOT_VIOLENCE_HINTS = hints(
+    wordlist(
+        "accident crash collision collided wreck drown overdose cancer illness disease natural"
+        " heart stroke earthquake flood storm hurricane tornado avalanche landslide stampede crush"
+        " fire blaze suicide"
+    )
 )
 _NOT_VIOLENCE = re.compile(
     r"\b(?:accidents?|accidental(?:ly)?|crash(?:es|ed)?|collisions?|collided|car\s+wreck|drown(?:ed|ing)"
