@@ -865,6 +865,8 @@ def _precision(mention: PlaceMention, frame: str) -> int:
 
 
 def _shift(m: PlaceMention, offset: int) -> PlaceMention:
+    if not offset:  # an article's first sentence, most often its only one
+        return m
     span = Span(m.span.start - offset, m.span.end - offset)
     return PlaceMention(m.article_id, span, m.text, m.place, m.score, m.via)
 
@@ -931,11 +933,8 @@ def _event_places(
     sub = text[sent.start : sent.end]
     lo, hi = region.start - sent.start, region.end - sent.start
     heads = [t for t in triggers if t.pos in ("verb", "noun", "weak")][:2] or list(triggers)[:1]
-    if sent.start:
-        moved = [_shift(m, sent.start) for m in local]
-        verbs = [Span(t.span.start - sent.start, t.span.end - sent.start) for t in heads]
-    else:  # an article's first sentence, most often its only one, needs no shifting
-        moved, verbs = list(local), [t.span for t in heads]
+    moved = [_shift(m, sent.start) for m in local]
+    verbs = [Span(t.span.start - sent.start, t.span.end - sent.start) for t in heads]
     shifted = {m.span: orig for m, orig in zip(moved, local, strict=True)}
     choice = choose_sites(sub, verbs, moved, gazetteer, Span(lo, hi), model)
     out: list[tuple[PlaceMention, str]] = []
