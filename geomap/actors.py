@@ -33,6 +33,7 @@ __all__ = [
     "agent_and_target",
     "find_actor_mentions",
     "letter_keyed_pattern",
+    "names_forces",
     "to_actor",
 ]
 
@@ -282,6 +283,27 @@ def _prep_before(text: str, start: int) -> str | None:
     return words[-1]
 
 
+_COUNT_BEFORE = re.compile(
+    r"\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|several|\d+"
+    r"|(?:dozens|hundreds|thousands)\s+of)\s+$",
+    re.IGNORECASE,
+)
+# A word that goes on with the noun phrase ("an Iraqi soldier"), unless it is a
+# function word or verb that ends it ("an Iraqi was", "two Americans and").
+_NP_GOES_ON = re.compile(
+    r"\s+(?!(?:and|or|who|were|was|are|is|had|have|has|in|on|at|near|from|during|after|as"
+    r"|by|to|with|among|including|killed|died|wounded|injured)\b)[^\W\d_]"
+)
+
+
+def _counted_person(text: str, span: Span) -> bool:
+    """Whether a demonym is counted as a noun ("an Iraqi", "two Americans"): people."""
+    return (
+        _COUNT_BEFORE.search(text[max(0, span.start - 20) : span.start]) is not None
+        and _NP_GOES_ON.match(text, span.end) is None
+    )
+
+
 def _lower_same_length(sentence: str) -> str:
     """``sentence.lower()``, keeping offsets: "İ" lower-cases to two characters."""
     low = sentence.lower()
@@ -369,6 +391,10 @@ def find_actor_mentions(
                     True,
                 )
             )
+        elif m.via == "demonym" and _counted_person(text, m.span):
+            found.append(
+                ActorMention(m.span, "Civilians", 7, "generic", cc, prep, True)
+            )  # "killing five staff including an Iraqi": a person, not the state
         elif m.via == "demonym":
             found.append(ActorMention(m.span, name, 1, "owner", cc, prep))
         else:
@@ -674,6 +700,20 @@ def agent_and_target(
     obj.sort(key=lambda a: (a.kind == "owner", a.span.start))
     target = obj[0] if obj else None
     return agent, target
+
+
+_FORCE_IN = re.compile(r"\b" + _FORCE_NOUN + r"\b", re.IGNORECASE)
+
+
+def names_forces(text: str, mention: ActorMention) -> bool:
+    """Whether ``mention`` names armed men (forces, a group, gunmen), not a people.
+
+    A state's name or demonym alone ("Palestinians", "Angola") names its people
+    or its government; with a force noun ("Iraqi police") its forces.
+    """
+    if mention.kind in ("state", "owner"):
+        return _FORCE_IN.search(text, mention.span.start, mention.span.end) is not None
+    return mention.inter in (1, 2, 3, 4, 8)
 
 
 def to_actor(

@@ -24,10 +24,12 @@ from typing import Protocol
 
 from geomap._words import hints, may_hold, wordlist, wordset
 from geomap.actors import (
+    INTER_TYPES,
     ActorMention,
     agent_and_target,
     find_actor_mentions,
     letter_keyed_pattern,
+    names_forces,
     to_actor,
 )
 from geomap.dates import DateMention, find_dates
@@ -38,7 +40,7 @@ from geomap.eventplace import (
     choose_sites,
     default_model,
 )
-from geomap.model import Article, Incident, Place, PlaceMention, PlaceType, Span
+from geomap.model import Actor, Article, Incident, Place, PlaceMention, PlaceType, Span
 
 __all__ = [
     "GazetteerLike",
@@ -122,7 +124,10 @@ _LEXICON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         r"clashed", r"clashing", r"fought", r"battled", r"exchanged\s+fire", r"skirmished",
     )),
     (_ATTACK, "noun", (
-        r"attacks?", r"assaults?", r"raids?", r"ambush(?:es)?", r"offensive", r"strikes?",
+        r"attacks?",
+        # "assault rifles", "assault boats": kinds of equipment, no attack
+        r"assaults?(?!\s+(?:rifles?|weapons?|vehicles?|boats?|craft|helicopters?|ships?|guns?))",
+        r"raids?", r"ambush(?:es)?", r"offensive", r"strikes?",
         r"shootings?", r"gunfire", r"gun\s+attacks?", r"knife\s+attacks?", r"stabbings?",
     )),
     (_ATTACK, "verb", (
@@ -348,7 +353,9 @@ _PROPERTY = re.compile(
 _TERRITORY = re.compile(
     r"^\s+(?:the\s+|a\s+|an\s+|two\s+|several\s+)?(?:[\w\u2019'.-]+\s+){0,3}?(?:town|towns|city|cities|village"
     r"|villages|district|area|areas|region|territory|hill|hills|base|bases|airport|airbase|outpost"
-    r"|positions?|checkpoints?|border\s+crossing|neighbou?rhood|province|capital|stronghold)\b",
+    r"|positions?|checkpoints?|border\s+crossing|neighbou?rhood|province|capital|stronghold"
+    r"|cent(?:re|er)|headquarters|camps?|barracks|garrison|port|harbou?r|island|oil\s*fields?"
+    r"|valley|suburbs?|county|governorate)\b",
     re.IGNORECASE,
 )
 
@@ -1124,9 +1131,11 @@ def _roles(text: str, d: _Draft, region: Span, s: _Sentence) -> None:
     """Agent and target of a draft, pronouns resolved."""
     head, actors = d.head, s.actors
     partner = head.family == _CLASH
-    agent, target = agent_and_target(
-        text, head.span, head.pos not in ("verb", "weak"), region, actors, partner
+    # "killed", "wounded" are verbs ("were killed by"); "deaths", "casualties" nouns
+    as_noun = head.pos not in ("verb", "weak") and not (
+        head.pos == "casualty" and head.text.lower() not in _CASUALTY_NOUNS
     )
+    agent, target = agent_and_target(text, head.span, as_noun, region, actors, partner)
     if head.text.lower() in _CASUALTY_NOUNS:
         agent, target = None, agent  # "Iraqi casualties": the modifier names the victims
     if agent is None and head.pos == "noun":
@@ -1145,12 +1154,44 @@ def _roles(text: str, d: _Draft, region: Span, s: _Sentence) -> None:
     d.agent, d.target = s.resolve(agent), s.resolve(target)
 
 
+# What makes a march a protest: "marched ... to demand", "chanting", "thousands of".
+_CROWD_CUE = re.compile(
+    r"\b(?:protest\w*|demonstrat\w*|rall(?:y|ies|ied)|chant\w*|slogans?|banners?|placards?"
+    r"|supporters|activists|marchers|opposition|strikers|crowds?|masses|throngs?"
+    r"|(?:shout|denounc|condemn|demand|wav)\w*|\d{1,3}(?:,\d{3})+"
+    r"|in\s+support\s+of|in\s+solidarity"
+    r"|against|to\s+(?:demand|denounce|condemn|call\s+for|press|mark|commemorate|oppose|show)"
+    r"|(?:thousands|hundreds|dozens|scores)\s+of|\d[\d,]*\s+(?:people|protesters"
+    r"|demonstrators|supporters|students|workers|women|residents))\b",
+    re.IGNORECASE,
+)
+
+
+# "riot police", "riot gear": equipment for riots, not one.
+_RIOT_KIT = re.compile(
+    r"\s+(?:police|policem[ae]n|gear|squads?|control|shields?|units?|troops|officers|act)\b",
+    re.IGNORECASE,
+)
+
+
+def _no_crowd_event(text: str, t: _Trigger, sent: Span) -> bool:
+    """Whether a crowd word names no protest or riot: a "marched"/"marches" with no
+    sign of a protest ("we marched on through the woods"), or "riot police"."""
+    if t.family == _RIOT and t.text.lower() == "riot":
+        return _RIOT_KIT.match(text, t.span.end) is not None
+    return (
+        t.family == _PROTEST
+        and t.text.lower().startswith("march")
+        and _CROWD_CUE.search(text, sent.start, sent.end) is None
+    )
+
+
 def _read_sentence(r: _Reader, sent: Span, found: Sequence[_Trigger]) -> None:
     text = r.article.text
     trigs = []
     for t in found:
         family = _modal_family(text, t, sent)
-        if family is not None:
+        if family is not None and not _no_crowd_event(text, t, sent):
             t = _promoted(text, t, sent)
             trigs.append(t if family == t.family else replace(t, family=family))
     if not trigs or _retells_complete_event(r, text, trigs):
@@ -1316,13 +1357,84 @@ def _incident_id(article_id: str, trigger: Span, place_id: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
+# ACLED's excessive force is lethal or maiming; tear gas and batons are an intervention.
+_LETHAL = frozenset((_CASUALTY, *_WEAPONS))
+_LIVE_FIRE = re.compile(r"(?i)(?:opened\s+fire|fired\s+(?:on|at|upon)|shot|shootings?|gunfire)")
+# A crowd's own words: "Iraqis marched", "students protested" (not "troops marched").
+_CROWD_INTER = {"Protests": 6, "Riots": 5}
+
+
+def _crowd_sides(
+    text: str, d: _Draft, etype: str, sub: str, rule: str
+) -> tuple[str, str, str, ActorMention | None, ActorMention | None] | None:
+    """ACLED's sides of a protest or riot; None when the "protest" is no event.
+
+    The crowd is named after its country ("Protesters (Iraq)"), whether the text
+    calls it by its nationality ("Palestinians demonstrated", "Angola's workers"),
+    as civilians ("students protested"), or not at all (a protest has
+    protesters). Armed forces that "marched" moved troops; armed forces at a
+    protest either used lethal force on the protesters or intervened in it.
+    """
+    agent, target, head = d.agent, d.target, d.head
+    inter = _CROWD_INTER[etype]
+    # an implied crowd carries the trigger's span, dropped in _actor
+    implied = ActorMention(head.span, INTER_TYPES[inter], inter, "generic", None, None, True)
+    if agent is None:
+        if sub == "Excessive force against protesters":
+            return etype, sub, rule, None, target or replace(implied, name=INTER_TYPES[6], inter=6)
+        return etype, sub, rule, implied, target
+    if agent.inter in (5, 6):
+        return etype, sub, rule, agent, target
+    crowd_verb = head.family in (_PROTEST, _RIOT) and head.pos == "verb"
+    if (
+        agent.inter == 7
+        or not names_forces(text, agent)
+        or (crowd_verb and not head.text.lower().startswith("march"))
+    ):
+        # who "demonstrated" is the crowd, whatever the noun ("party militants")
+        crowd = replace(agent, name=INTER_TYPES[inter], inter=inter, kind="generic")
+        return etype, sub, rule, crowd, target
+    if crowd_verb:
+        return None  # "troops marched into the city": a movement, not a protest
+    implied = replace(implied, country_code=agent.country_code)
+    if etype == "Riots":
+        return etype, sub, rule, implied, agent  # forces facing a riot: rioters act first
+    if d.families & _LETHAL or any(
+        t.pos in ("verb", "noun") and _LIVE_FIRE.match(t.text) for t in d.triggers
+    ):
+        victims = target if target is not None and target.inter in (6, 7) else implied
+        return (
+            "Protests",
+            "Excessive force against protesters",
+            "protest:armed-violence",
+            agent,
+            replace(victims, name=INTER_TYPES[6], inter=6, kind="generic"),
+        )
+    return "Protests", "Protest with intervention", "protest:armed-present", implied, agent
+
+
+def _actor(
+    mention: ActorMention | None, head: _Trigger, gazetteer: GazetteerLike, cc: str | None
+) -> Actor | None:
+    actor = None if mention is None else to_actor(mention, gazetteer, cc)
+    if actor is not None and mention is not None and mention.span == head.span:
+        actor = replace(actor, span=None)  # a side the text implies but does not name
+    return actor
+
+
 def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
     art, text = r.article, r.article.text
     etype, sub, rule = _classify(text, d)
     head = d.head
+    agent, target = d.agent, d.target
+    if etype in _CROWD_INTER:
+        sides = _crowd_sides(text, d, etype, sub, rule)
+        if sides is None:
+            return []
+        etype, sub, rule, agent, target = sides
     loc_cc = next((m.place.country_code for m, _ in d.places if m.place is not None), None)
-    actor1 = to_actor(d.agent, r.gazetteer, loc_cc) if d.agent is not None else None
-    actor2 = to_actor(d.target, r.gazetteer, loc_cc) if d.target is not None else None
+    actor1 = _actor(agent, head, r.gazetteer, loc_cc)
+    actor2 = _actor(target, head, r.gazetteer, loc_cc)
     if (
         actor1 is not None
         and actor2 is not None
