@@ -350,12 +350,27 @@ _PROPERTY = re.compile(
     r"|shipment|equipment|offices?|headquarters|compound|mosque|church|bank|station)\b",
     re.IGNORECASE,
 )
+_TERRITORY_HEADS = (
+    r"(?:towns?|city|cities|villages?|district|areas?|region|territory|hills?|bases?|airport"
+    r"|airbase|outpost|positions?|checkpoints?|border\s+crossing|neighbou?rhood|province|capital"
+    r"|stronghold|cent(?:re|er)|headquarters|camps?|barracks|garrison|port|harbou?r|island"
+    r"|oil\s*fields?|valley|suburbs?|county|governorate|roads?|highways?|bridges?|dams?|complex"
+    r"|hilltops?|mountains?|pass|front|lines|trenches)"
+)
+_TERRITORY_NOUNS = rf"(?:{_TERRITORY_HEADS}|parts?\s+of|much\s+of|most\s+of)"
 _TERRITORY = re.compile(
-    r"^\s+(?:the\s+|a\s+|an\s+|two\s+|several\s+)?(?:[\w\u2019'.-]+\s+){0,3}?(?:town|towns|city|cities|village"
-    r"|villages|district|area|areas|region|territory|hill|hills|base|bases|airport|airbase|outpost"
-    r"|positions?|checkpoints?|border\s+crossing|neighbou?rhood|province|capital|stronghold"
-    r"|cent(?:re|er)|headquarters|camps?|barracks|garrison|port|harbou?r|island|oil\s*fields?"
-    r"|valley|suburbs?|county|governorate)\b",
+    r"^\s+(?:the\s+|a\s+|an\s+|two\s+|several\s+)?(?:[\w\u2019'.-]+\s+){0,3}?"
+    + _TERRITORY_NOUNS
+    + r"\b",
+    re.IGNORECASE,
+)
+# "the base, ..., was captured": the place taken is the passive's subject.
+_TERRITORY_SUBJECT = re.compile(
+    r"\b(?:the|this|that|its|their|his|her|an?|\w+['\u2019]s)\s+"
+    r"(?:(?!(?:in|of|from|at|on|by|with|for|and)\b)[\w\u2019'-]+\s+){0,4}?"
+    + _TERRITORY_HEADS
+    + r"(?:\s*,[^.;,]{0,50},)?\s+(?:has\s+|had\s+)?(?:was|were|been)"
+    r"\s+(?:[a-z]+ly\s+)?$",
     re.IGNORECASE,
 )
 
@@ -776,6 +791,9 @@ def _apply_tolls(
 
 
 _MOB = re.compile(r"(?i)\bmob\b")
+_IN_BATTLE = re.compile(
+    r"(?i)\b(?:fighting|fought|clash(?:es|ed)?|battles?|gunfights?|firefights?|skirmish(?:es)?)\b"
+)
 _RETAKEN = re.compile(r"(?i)re(?:captured|took|taken|gained)")
 
 
@@ -818,11 +836,19 @@ def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
         right = text[t.span.end : d.sentence.end]
         if _PROPERTY.match(right):
             return "Strategic developments", "Looting/property destruction", "seizure:property"
-        if _TERRITORY.match(right) or any(p.span.start - t.span.end < 30 for p, _ in d.places):
+        left = text[max(d.sentence.start, t.span.start - 90) : t.span.start]
+        if (
+            _TERRITORY.match(right)
+            or _TERRITORY_SUBJECT.search(left)
+            or any(p.span.start - t.span.end < 30 for p, _ in d.places)
+        ):
             state = d.agent is not None and d.agent.inter == 1
             if state or _RETAKEN.search(t.text):
                 return "Battles", "Government regains territory", "seizure:territory"
             return "Battles", "Non-state actor overtakes territory", "seizure:territory"
+        if _CLASH in fam or _IN_BATTLE.search(clause):
+            # "captured while fighting", "captured ... after a battle": taken in combat
+            return "Battles", "Armed clash", "seizure:in-battle"
         if d.agent is not None and d.agent.inter == 1:
             return "Strategic developments", "Arrests", "seizure:people"
         return "Violence against civilians", "Abduction/forced disappearance", "seizure:people"
