@@ -77,8 +77,10 @@ class ActorMention:
 # Nouns for a state's forces; "Iraqi police", "US troops", "Iranian Major General".
 _FORCE_NOUN = (
     r"(?:(?:military|security|armed|government|special|elite|ground|naval|air|coalition"
-    r"|regime|army|border|riot|pro-government|occupation)\s+)*"
+    r"|regime|army|border|riot|pro-government|occupation|arab|national|republican"
+    r"|revolutionary|royal|federal|regular|defen[cs]e|presidential|state)\s+)*"
     r"(?:forces?|troops?|soldiers?|army|armies|military|militaries|police(?:men)?|policem[ae]n"
+    r"|corps"
     r"|officers?|navy|air\s+force|warplanes?|jets?|fighter\s+jets?|aircraft|drones?|gunships?"
     r"|helicopters?|marines?|commandos?|paratroopers?|guards?|personnel|units?|battalions?"
     r"|brigades?|officials?|authorities|government|regime|president|prime\s+minister|minister"
@@ -91,7 +93,10 @@ _CIVILIAN_NOUN = (
     r"|women|woman|men|man|boys?|girls?|famil(?:y|ies)|passengers?|journalists?|reporters?"
     r"|worshipp?ers?|pilgrims?|shoppers?|refugees?|migrants?|teachers?|doctors?|nurses?"
     r"|patients?|citizens?|nationals?|tourists?|aid\s+workers?|bystanders?|pedestrians?"
-    r"|herders?|fishermen|traders?|merchants?|shepherds?|teenagers?|infants?|elderly)"
+    r"|herders?|fishermen|traders?|merchants?|shepherds?|teenagers?|infants?|elderly"
+    r"|motorists?|drivers?|shopkeepers?|vendors?|engineers?|businessm[ae]n|lawyers?|priests?"
+    r"|monks?|clerics?|imams?|employees?|staff|volunteers?|athletes?|settlers?|hostages?"
+    r"|contractors?|mourners?|voters?|truckers?)"
 )
 _POSSESSIVE_MARK = re.compile(r"['\u2019]s?")
 _CIVILIAN_AFTER_DEMONYM = re.compile(r"^\s+(?:[a-z]+\s+)?" + _CIVILIAN_NOUN + r"\b")
@@ -161,7 +166,11 @@ _GENERIC_FORMS: list[tuple[str, str]] = (
     ]
     + [
         ("civ", f)
-        for f in (r"civilians", r"villagers", r"residents", r"worshippers", r"passengers")
+        for f in (
+            r"civilians", r"villagers", r"residents", r"worshippers", r"passengers",
+            r"students", r"farmers", r"motorists", r"shoppers", r"pilgrims", r"mourners",
+            r"journalists", r"refugees", r"migrants",
+        )
     ]
     + [("counted", f) for f in (r"people", r"men", r"women", r"children")]
 )  # fmt: skip

@@ -391,6 +391,8 @@ _CIVILIAN_FORMS = (
     r"civilians?", r"villagers?", r"residents?", r"market", r"mosque", r"church",
     r"homes?", r"houses?", r"school", r"hospital", r"bus", r"wedding", r"worshipp?ers",
     r"passengers", r"shoppers", r"children", r"women", r"refugee\s+camp", r"camp\s+for",
+    r"hotels?", r"restaurants?", r"cafes?", r"shops?", r"mall", r"students",
+    r"motorists?", r"journalists?", r"mourners", r"pilgrims", r"farmers",
 )  # fmt: skip
 _CIVILIAN_TARGET = letter_keyed_pattern([("civ", form) for form in _CIVILIAN_FORMS])
 _CIVILIAN_HINTS = hints(_head_letters(_CIVILIAN_FORMS))
@@ -791,6 +793,12 @@ def _apply_tolls(
 
 
 _MOB = re.compile(r"(?i)\bmob\b")
+_BETWEEN = re.compile(r"(?i)(?:\s+[\w-]+){0,3}?\s+between\s+")
+_AND_BETWEEN = re.compile(r"(?i)[^,;.]{0,40}?\band\s+(?:the\s+)?")
+_COMBAT_WORDS = wordset(
+    "offensive counteroffensive counter-offensive stormed storming ambush ambushed ambushes"
+    " overran assault assaults assaulted"
+)
 _IN_BATTLE = re.compile(
     r"(?i)\b(?:fighting|fought|clash(?:es|ed)?|battles?|gunfights?|firefights?|skirmish(?:es)?)\b"
 )
@@ -873,10 +881,11 @@ def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
     armed = armed_target or (
         may_hold(right, _MILITARY_HINTS) and _MILITARY_TARGET.search(right) is not None
     )
-    if armed and d.agent is not None and d.agent.inter != 7:
-        return "Battles", "Armed clash", "attack:armed-target"
     if armed:
         return "Battles", "Armed clash", "attack:armed-target"
+    if d.head.text.lower() in _COMBAT_WORDS and (d.agent is None or d.agent.inter != 7):
+        # an offensive, storming or ambush with no civilian target is fought
+        return "Battles", "Armed clash", "attack:combat"
     return "Violence against civilians", "Attack", "attack:default"
 
 
@@ -1162,6 +1171,11 @@ def _roles(text: str, d: _Draft, region: Span, s: _Sentence) -> None:
         head.pos == "casualty" and head.text.lower() not in _CASUALTY_NOUNS
     )
     agent, target = agent_and_target(text, head.span, as_noun, region, actors, partner)
+    if partner and (between := _BETWEEN.match(text, head.span.end, region.end)) is not None:
+        # "clashes between rebels and local militias": the two sides, in order
+        sides = [a for a in actors if between.end() <= a.span.start < region.end][:2]
+        if len(sides) == 2 and _AND_BETWEEN.match(text, sides[0].span.end, sides[1].span.start):
+            agent, target = sides
     if head.text.lower() in _CASUALTY_NOUNS:
         agent, target = None, agent  # "Iraqi casualties": the modifier names the victims
     if agent is None and head.pos == "noun":

@@ -41,6 +41,7 @@ _COUNTRIES = {
     "SD": ("Sudan", "Khartoum"),
     "SO": ("Somalia", "Mogadishu"),
     "SS": ("South Sudan", "Juba"),
+    "SY": ("Syria", "Damascus"),
     "TR": ("Turkey", "Ankara"),
     "UA": ("Ukraine", "Kyiv"),
     "US": ("United States", "Washington"),
