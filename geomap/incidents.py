@@ -350,16 +350,63 @@ _PROPERTY = re.compile(
     r"|shipment|equipment|offices?|headquarters|compound|mosque|church|bank|station)\b",
     re.IGNORECASE,
 )
+# Goods that forces confiscate: "seized 3 tons of cocaine", "seized weapons".
+_CONTRABAND = re.compile(
+    r"^\s+(?:the\s+|a\s+|an\s+|some\s+|large\s+)?(?:[\w\u2019'.-]+\s+){0,4}?(?:weapons|arms"
+    r"|ammunitions?|explosives|drugs|narcotics|cocaine|heroin|marijuana|cannabis|hashish|opium"
+    r"|methamphetamine|cash|money|contraband|tons?\s+of|kilo(?:gram)?s?\s+of)\b",
+    re.IGNORECASE,
+)
+# A chosen place is what a seizure took when it is the verb's object ("captured
+# the town of Kidal", not "captured four men in Mosul") or a passive's subject.
+_OBJECT_GAP = re.compile(
+    r"\s+(?:(?!(?:in|at|near|outside|inside|on|from|by|during|after|before|with|for|while|to"
+    r"|and)\b)[\w\u2019'.,-]+\s+){0,4}",
+    re.IGNORECASE,
+)
+# A place name that modifies what follows ("Sweden's crown", "the U.N. employees",
+# "U.S.-born"), unless a function word, a date word or an area noun follows.
+_MODIFIER_AFTER = re.compile(
+    r"['\u2019]s\b|-|\s+(?!(?:and|or|on|in|at|after|before|from|last|this|early|late|during"
+    r"|since|yesterday|today|overnight|earlier|province|city|district|town|village|region|area"
+    r"|governorate|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)[^\W\d_]",
+    re.IGNORECASE,
+)
+_SUBJECT_GAP = re.compile(
+    r"(?:\s*,[^.;,]{0,50},)?\s+(?:has\s+|had\s+)?(?:was|were|been)\s+(?:[a-z]+ly\s+)?",
+    re.IGNORECASE,
+)
+# "born in Pakistan was captured": a place inside a phrase is no subject.
+_PREP_BEFORE = re.compile(r"\b(?:in|at|from|of|near|to|into|on|by|with)\s+(?:the\s+)?$", re.I)
+
+
+def _place_taken(text: str, trigger: Span, places: Sequence[PlaceMention]) -> bool:
+    for p in places:
+        if p.via == "demonym":
+            continue
+        if p.span.start >= trigger.end:
+            if _OBJECT_GAP.fullmatch(text, trigger.end, p.span.start) and not _MODIFIER_AFTER.match(
+                text, p.span.end
+            ):
+                return True
+        elif _SUBJECT_GAP.fullmatch(text, p.span.end, trigger.start) and not _PREP_BEFORE.search(
+            text, max(0, p.span.start - 12), p.span.start
+        ):
+            return True
+    return False
+
+
 _TERRITORY_HEADS = (
     r"(?:towns?|city|cities|villages?|district|areas?|region|territory|hills?|bases?|airport"
     r"|airbase|outpost|positions?|checkpoints?|border\s+crossing|neighbou?rhood|province|capital"
     r"|stronghold|cent(?:re|er)|headquarters|camps?|barracks|garrison|port|harbou?r|island"
     r"|oil\s*fields?|valley|suburbs?|county|governorate|roads?|highways?|bridges?|dams?|complex"
-    r"|hilltops?|mountains?|pass|front|lines|trenches)"
+    r"|hilltops?|mountains?|pass|front|lines|trenches|sectors?)"
 )
 _TERRITORY_NOUNS = rf"(?:{_TERRITORY_HEADS}|parts?\s+of|much\s+of|most\s+of)"
 _TERRITORY = re.compile(
-    r"^\s+(?:the\s+|a\s+|an\s+|two\s+|several\s+)?(?:[\w\u2019'.-]+\s+){0,3}?"
+    r"^\s+(?:the\s+|a\s+|an\s+|two\s+|several\s+)?"
+    r"(?:(?!(?:in|at|near|on|from|by|during|after|while|when|with|for|to)\b)[\w\u2019'.-]+\s+){0,4}?"
     + _TERRITORY_NOUNS
     + r"\b",
     re.IGNORECASE,
@@ -805,8 +852,9 @@ _IN_BATTLE = re.compile(
 _RETAKEN = re.compile(r"(?i)re(?:captured|took|taken|gained)")
 
 
-def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
-    """ACLED event type, sub-event type and the rule that decided them."""
+def _classify(text: str, d: _Draft, mentions: Sequence[PlaceMention] = ()) -> tuple[str, str, str]:
+    """ACLED event type, sub-event type and the rule that decided them; ``mentions``
+    are the sentence's place mentions."""
     fam = d.families
     clause = text[d.sentence.start : d.sentence.end]
     target = d.target
@@ -826,6 +874,8 @@ def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
             return "Protests", "Protest with intervention", "protest:intervention"
         return "Protests", "Peaceful protest", "protest"
     weapon = _weapon(fam)
+    if weapon == _AIR and d.head.text.lower() == "shot down":
+        weapon = None  # "shot down a helicopter gunship": the aircraft was the target
     if weapon is not None:
         sub = {
             _SUICIDE: "Suicide bomb",
@@ -842,13 +892,17 @@ def _classify(text: str, d: _Draft) -> tuple[str, str, str]:
     if _SEIZE in fam:
         t = next(t for t in d.triggers if t.family == _SEIZE)
         right = text[t.span.end : d.sentence.end]
+        if _CONTRABAND.match(right):
+            if d.agent is not None and d.agent.inter == 1:
+                return "Strategic developments", "Other", "seizure:contraband"
+            return "Strategic developments", "Looting/property destruction", "seizure:property"
         if _PROPERTY.match(right):
             return "Strategic developments", "Looting/property destruction", "seizure:property"
         left = text[max(d.sentence.start, t.span.start - 90) : t.span.start]
         if (
             _TERRITORY.match(right)
             or _TERRITORY_SUBJECT.search(left)
-            or any(p.span.start - t.span.end < 30 for p, _ in d.places)
+            or _place_taken(text, t.span, mentions)
         ):
             state = d.agent is not None and d.agent.inter == 1
             if state or _RETAKEN.search(t.text):
@@ -1464,7 +1518,7 @@ def _actor(
 
 def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
     art, text = r.article, r.article.text
-    etype, sub, rule = _classify(text, d)
+    etype, sub, rule = _classify(text, d, r.mentions_in(d.sentence))
     head = d.head
     agent, target = d.agent, d.target
     if etype in _CROWD_INTER:
