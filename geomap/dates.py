@@ -67,7 +67,8 @@ _DATE_RE = re.compile(
     + ")"
 )
 _WHEN_AFTER = re.compile(r"^\s*,?\s*(?:when|as|after|where)\b", re.IGNORECASE)
-_SINCE = re.compile(r"since\b", re.IGNORECASE)
+# Bounds of a span of time date a state of affairs, not an event.
+_BOUND = re.compile(r"(?:since|until|till|from)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +77,10 @@ class DateMention:
 
     ``precision`` is ``day``, ``week``, ``month`` or ``year``; ``date`` is the
     first day of the period it names for months and years, and None when the
-    expression is relative and no article date is known. ``since`` marks the
-    start of a span of time ("since 1979"), which dates a state of affairs,
-    not an event, unless a "when" clause follows ("since 1979 when ...").
+    expression is relative and no article date is known. ``bound`` marks a
+    bound of a span of time ("since 1979", "until 1902", "from 1992"), which
+    dates a state of affairs, not an event, unless a "when" clause follows
+    ("since 1979 when ...").
     """
 
     span: Span
@@ -86,7 +88,7 @@ class DateMention:
     date: dt.date | None
     precision: str
     relative: bool
-    since: bool = False
+    bound: bool = False
 
 
 def _month_before(month: int, day: int, ref: dt.date | None) -> dt.date | None:
@@ -239,10 +241,10 @@ def find_dates(
             date, precision, relative = _resolve(m, reference)
         except ValueError:
             continue  # "February 30": not a date
-        since = bool(_SINCE.match(m.group())) and not _WHEN_AFTER.match(
+        bound = bool(_BOUND.match(m.group())) and not _WHEN_AFTER.match(
             text[m.end() : m.end() + 12]
         )
         out.append(
-            DateMention(Span(m.start(), m.end()), m.group(), date, precision, relative, since)
+            DateMention(Span(m.start(), m.end()), m.group(), date, precision, relative, bound)
         )
     return out

@@ -1175,7 +1175,7 @@ class _Sentence:
         if self._dates is None:
             art = self.reader.article
             found = find_dates(art.text, art.date, self.span.start, self.span.end)
-            self._dates = [x for x in found if not x.since]
+            self._dates = [x for x in found if not x.bound]
         return self._dates
 
     def date(self, d: _Draft, region: Span) -> DateMention | None:

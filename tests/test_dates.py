@@ -55,9 +55,12 @@ def test_absolute_dates_resolve_without_an_article_date() -> None:
     assert _one("in 1979", None) == ("1979-01-01", "year")
 
 
-def test_since_dates_a_state_of_affairs_unless_a_when_clause_follows() -> None:
-    assert find_dates("troops have stayed since 1979", WED)[0].since
-    assert not find_dates("the first since 1979 when it seized", WED)[0].since
+def test_bounds_date_a_state_of_affairs_unless_a_when_clause_follows() -> None:
+    assert find_dates("troops have stayed since 1979", WED)[0].bound
+    assert not find_dates("the first since 1979 when it seized", WED)[0].bound
+    assert find_dates("an autonomous sultanate until 1902", WED)[0].bound
+    assert find_dates("the war from 1992 to 1995", WED)[0].bound
+    assert not find_dates("captured the town in 2012", WED)[0].bound
 
 
 def test_ordinary_words_are_not_dates() -> None:
