@@ -779,6 +779,8 @@ def _count(text: str, trig: _Trigger, sent: Span) -> int | None:
                 return 1
             return None
     if may_hold(left, _COUNT_HINTS) and (m := _COUNT_BEFORE.search(left)) is not None:
+        if _YEAR.fullmatch(m.group("n")) and _YEAR_BEFORE.search(left, 0, m.start()):
+            return None  # "from 1987 until her death": a year, not a toll
         return _number(m.group("n"))
     if _ONE_WAS.search(left):
         return 1
@@ -786,6 +788,8 @@ def _count(text: str, trig: _Trigger, sent: Span) -> int | None:
 
 
 _SPACES = re.compile(r"\s+")
+_YEAR = re.compile(r"(?:18|19|20)\d\d")
+_YEAR_BEFORE = re.compile(r"\b(?:in|since|from|until|of|by|to|year|early|late|mid-?)\s+$", re.I)
 
 
 def _number(raw: str) -> int | None:
@@ -1268,16 +1272,54 @@ _RIOT_KIT = re.compile(
 )
 
 
-def _no_crowd_event(text: str, t: _Trigger, sent: Span) -> bool:
-    """Whether a crowd word names no protest or riot: a "marched"/"marches" with no
-    sign of a protest ("we marched on through the woods"), or "riot police"."""
-    if t.family == _RIOT and t.text.lower() == "riot":
+# Crime reporting names the charge, not an event: "charged with assault".
+_CHARGE_BEFORE = re.compile(
+    r"\b(?:charged\s+with|charges?\s+of|counts?\s+of|convicted\s+of|accused\s+of|guilty\s+of"
+    r"|suspicion\s+of|indicted\s+(?:for|on)|sentenced\s+for|trial\s+for)"
+    r"(?:\s+[\w\u2019'-]+){0,3}\s+$",
+    re.IGNORECASE,
+)
+_CHARGE_HINTS = hints(
+    wordlist("charge count convicted accused guilty suspicion indicted sentenced trial")
+)
+# "struck a nerve", "struck a deal", "struck by a car": no attack.
+_NOT_STRUCK = re.compile(
+    r"\s+(?:(?:a|an|the)\s+)?(?:deal|agreement|chord|nerve|balance|tone|note|pose|compromise|gold"
+    r"|oil|bargain)\b|\s+by\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+)?(?:car|vehicle|truck|train|bus"
+    r"|lightning|motorcycle|van|suv)\b|-and-run",
+    re.IGNORECASE,
+)
+# "demonstrated" showing something ("demonstrated that", "demonstrated the
+# strength of", "was demonstrated by") rather than protesting.
+_DEMONSTRATED_WHAT = re.compile(
+    r"\s+(?:that|how|what|why|its|his|her|their|our|my|your|the|a|an|this|these|those|such|both"
+    r"|they|it|he|she|we|great|strong|clear|new)\b",
+    re.IGNORECASE,
+)
+_PASSIVE_JUST_BEFORE = re.compile(r"\b(?:was|were|been|is|are|be)\s+(?:[a-z]+ly\s+)?$", re.I)
+
+
+def _no_event(text: str, t: _Trigger, sent: Span) -> bool:
+    """Whether a trigger word names no event here: a march with no sign of a
+    protest ("we marched on through the woods"), "riot police", a "demonstrated"
+    that shows something, "struck a deal", "struck by a car", or the charge in
+    crime reporting ("charged with assault")."""
+    word = t.text.lower()
+    if t.family == _RIOT and word == "riot":
         return _RIOT_KIT.match(text, t.span.end) is not None
-    return (
-        t.family == _PROTEST
-        and t.text.lower().startswith("march")
-        and _CROWD_CUE.search(text, sent.start, sent.end) is None
-    )
+    if t.family == _PROTEST:
+        if word.startswith("march"):
+            return _CROWD_CUE.search(text, sent.start, sent.end) is None
+        if word == "demonstrated":
+            return _DEMONSTRATED_WHAT.match(text, t.span.end) is not None or (
+                _PASSIVE_JUST_BEFORE.search(text, max(0, t.span.start - 20), t.span.start)
+                is not None
+            )
+        return False
+    if word in ("struck", "hit", "hits") and _NOT_STRUCK.match(text, t.span.end):
+        return True
+    left = text[max(sent.start, t.span.start - 60) : t.span.start]
+    return may_hold(left.lower(), _CHARGE_HINTS) and _CHARGE_BEFORE.search(left) is not None
 
 
 def _read_sentence(r: _Reader, sent: Span, found: Sequence[_Trigger]) -> None:
@@ -1285,7 +1327,7 @@ def _read_sentence(r: _Reader, sent: Span, found: Sequence[_Trigger]) -> None:
     trigs = []
     for t in found:
         family = _modal_family(text, t, sent)
-        if family is not None and not _no_crowd_event(text, t, sent):
+        if family is not None and not _no_event(text, t, sent):
             t = _promoted(text, t, sent)
             trigs.append(t if family == t.family else replace(t, family=family))
     if not trigs or _retells_complete_event(r, text, trigs):
@@ -1340,10 +1382,14 @@ def _merge_into_earlier(
             text, _NOT_VIOLENCE_HINTS, d.sentence.start, d.sentence.end
         ) and _NOT_VIOLENCE.search(text, d.sentence.start, d.sentence.end):
             return True  # "killed in a traffic accident", "died of cancer"
-        if not (d.fatalities or d.injured or s.locate(d, region)) and (
-            d.head.text.lower() not in _VIOLENT_DEATHS or _summing_up(text, d, region)
+        if not (d.fatalities or d.injured) and (
+            not _violent_death(text, d.head)
+            or _TALLY.search(text, region.start, region.end)
+            or (_summing_up(text, d, region) and not s.locate(d, region))
         ):
-            return True  # "hundreds have been killed since 2015": a tally, not an event
+            # "hundreds have been killed since 2015": a tally, not an event; "she
+            # died in Ohio", "until her death": no violence without a toll
+            return True
     elif definite:
         ante = r.antecedent(d, d.agent, window=None)
         if ante is not None:
@@ -1371,7 +1417,8 @@ def _merge_into_earlier(
 # Tallies and habits, not one event: "have been killed since", "are killing", "repeatedly".
 _TALLY = re.compile(
     r"\b(?:since|so\s+far|to\s+date|over\s+the\s+(?:past|last)|in\s+recent\s+(?:weeks|months|years)"
-    r"|this\s+year|each\s+(?:day|week|month|year)|every\s+(?:day|week|month|year)|a\s+day"
+    r"|this\s+year|each\s+(?:day|week|month|year)|every\s+(?:day|week|month|year)"
+    r"|a\s+(?:day|week|month|year)|per\s+(?:day|week|month|year)|annually"
     r"|repeatedly|routinely|regularly|often|frequently|continue[sd]?\s+to)\b",
     re.IGNORECASE,
 )
@@ -1386,11 +1433,12 @@ _NOT_VIOLENCE_HINTS = hints(
     wordlist(
         "accident crash collision collided wreck drown overdose cancer illness disease natural"
         " heart stroke earthquake flood storm hurricane tornado avalanche landslide stampede crush"
-        " fire blaze suicide"
+        " fire blaze suicide age passed"
     )
 )
 _NOT_VIOLENCE = re.compile(
-    r"\b(?:accidents?|accidental(?:ly)?|crash(?:es|ed)?|collisions?|collided|car\s+wreck|drown(?:ed|ing)"
+    r"\b(?:accidents?|accidental(?:ly)?|crash(?:es|ed)?|collisions?|collided|wreck(?:s|ed|age)?"
+    r"|drown(?:ed|ing)|at\s+(?:the\s+)?age\s+(?:of\s+)?\d+|passed\s+away"
     r"|overdoses?|cancer|illness|disease|natural\s+causes|heart\s+attack|stroke|earthquakes?"
     r"|floods?|storms?|hurricanes?|tornado(?:es)?|avalanches?|landslides?|stampedes?|crush"
     r"|(?:house|apartment|building)\s+fire|blaze|suicide(?!\s+(?:car\s+)?(?:bomb|attack|blast)))\b",
@@ -1398,6 +1446,18 @@ _NOT_VIOLENCE = re.compile(
 )
 # Casualty words that alone tell of an act of violence, with no toll or place.
 _VIOLENT_DEATHS = frozenset(("killed", "killing", "shot dead", "wounded", "wounding"))
+# ... and the manner that makes a death violent: "hacked to death", "shot dead".
+_VIOLENT_MANNER = re.compile(
+    r"\b(?:shot|gunned|hacked|beaten|stabbed|burned|burnt|stoned|tortured|bludgeoned|lynched"
+    r"|clubbed|strangled|executed)\s+(?:to\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _violent_death(text: str, head: _Trigger) -> bool:
+    if head.text.lower() in _VIOLENT_DEATHS:
+        return True
+    return _VIOLENT_MANNER.search(text, max(0, head.span.start - 20), head.span.start) is not None
 
 
 def _summing_up(text: str, d: _Draft, region: Span) -> bool:
