@@ -1259,8 +1259,9 @@ _CROWD_CUE = re.compile(
     r"|(?:shout|denounc|condemn|demand|wav)\w*|\d{1,3}(?:,\d{3})+"
     r"|in\s+support\s+of|in\s+solidarity"
     r"|against|to\s+(?:demand|denounce|condemn|call\s+for|press|mark|commemorate|oppose|show)"
-    r"|(?:thousands|hundreds|dozens|scores)\s+of|\d[\d,]*\s+(?:people|protesters"
-    r"|demonstrators|supporters|students|workers|women|residents))\b",
+    r"|urging|participants|(?:thousands|hundreds|dozens|scores)\s+of"
+    r"|\d[\d,]*\s+(?:[\w-]+\s+){0,3}?(?:people|protesters|demonstrators|supporters|students"
+    r"|workers|women|residents|lawyers|members|activists|marchers|followers|fans))\b",
     re.IGNORECASE,
 )
 
@@ -1548,8 +1549,10 @@ def _crowd_sides(
         # who "demonstrated" is the crowd, whatever the noun ("party militants")
         crowd = replace(agent, name=INTER_TYPES[inter], inter=inter, kind="generic")
         return etype, sub, rule, crowd, target
-    if crowd_verb:
+    if crowd_verb and head.span.start - agent.span.end < 40:
         return None  # "troops marched into the city": a movement, not a protest
+    if crowd_verb:  # forces named far before the march are not who marched
+        return etype, sub, rule, replace(implied, country_code=agent.country_code), target
     implied = replace(implied, country_code=agent.country_code)
     if etype == "Riots":
         return etype, sub, rule, implied, agent  # forces facing a riot: rioters act first
