@@ -70,6 +70,7 @@ class ActorMention:
     prep: str | None = None
     plural: bool = False
     origin: Place | None = None
+    fallback: ActorMention | None = None  # a reference's own sense when nothing precedes it
 
 
 # -- lexicons ------------------------------------------------------------------
@@ -276,11 +277,19 @@ _QUANTITY_WORDS = wordset(
 )
 
 
+_BY_BEFORE = re.compile(
+    r"(?:\bby(?:\s+(?:a|an|the))?(?:\s+(?:group|band|number|unit|gang|squad)\s+of)?"
+    r"|\bhands\s+of)(?:\s+(?!(?:and|or|in|on|at|of|from|with|to)\b)[a-z-]+)?$"
+)
+
+
 def _prep_before(text: str, start: int) -> str | None:
     """The preposition just before ``start`` ("by Iran", "in the city"), lower-cased."""
     words = text[max(0, start - 30) : start].lower().split()
     if words and words[-1] in ("the", "a", "an"):
         words.pop()
+    if _BY_BEFORE.search(" ".join(words[-5:])):
+        return "by"  # "by Islamist rebels", "by a group of rebels", "at the hands of"
     if not words or words[-1] not in _PREP_WORDS:
         return None
     if (
@@ -424,8 +433,23 @@ def find_actor_mentions(
             det = _DEF_BEFORE.search(low, max(0, mm.start() - 24), mm.start())
             if det is not None:
                 ref = Span(start + det.start(), span.end)
+                # "the rebels" with no group named before are rebels all the same
+                own = None
+                if kind == "armed":
+                    name, inter, plural_kind = _GENERIC_ACTORS[kind]
+                    own = ActorMention(span, name, inter, plural_kind, None, None, True)
                 found.append(
-                    ActorMention(ref, "def", 0, "pronoun", None, _prep_before(text, ref.start))
+                    ActorMention(
+                        ref,
+                        "def",
+                        0,
+                        "pronoun",
+                        None,
+                        _prep_before(text, ref.start),
+                        False,
+                        None,
+                        own,
+                    )
                 )
             if kind == "head":
                 continue

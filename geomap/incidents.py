@@ -1103,7 +1103,7 @@ class _Reader:
             return a
         if a.name == "def":
             named = [g for g in self.groups if g.span.end <= a.span.start]
-            return named[-1] if named else None
+            return named[-1] if named else a.fallback
         # The sentence's own subject first ("Trump ... saying they will ..."),
         # then whoever acted last ("... attack by Iran ... when it seized").
         same = [
