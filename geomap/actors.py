@@ -97,7 +97,10 @@ _CIVILIAN_NOUN = (
     r"|herders?|fishermen|traders?|merchants?|shepherds?|teenagers?|infants?|elderly"
     r"|motorists?|drivers?|shopkeepers?|vendors?|engineers?|businessm[ae]n|lawyers?|priests?"
     r"|monks?|clerics?|imams?|employees?|staff|volunteers?|athletes?|settlers?|hostages?"
-    r"|contractors?|mourners?|voters?|truckers?)"
+    r"|contractors?|mourners?|voters?|truckers?|youths?|schoolgirls?|schoolboys?|informers?"
+    r"|members?\s+of\s+parliament|lawmakers?|legislators?|mps|politicians?|correspondents?"
+    r"|photographers?|cameram[ae]n|bloggers?|writers?|businesswom[ae]n|nuns?|bishops?|judges?"
+    r"|prosecutors?|mayors?|council+ors?|tribesm[ae]n|elders?|captives?|prisoners?)"
 )
 _POSSESSIVE_MARK = re.compile(r"['\u2019]s?")
 _CIVILIAN_AFTER_DEMONYM = re.compile(r"^\s+(?:[a-z]+\s+)?" + _CIVILIAN_NOUN + r"\b")

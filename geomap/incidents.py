@@ -755,7 +755,8 @@ _PASSIVE_TOLL = re.compile(
     r"(?i)\b(?:was|were|been|being|is|are)\s+(?:[a-z]+ly\s+)?(?:\w+\s+and\s+)?$"
 )
 _ONE_WAS = re.compile(
-    r"(?i)\b(?:a|an|one)\s+(?:[\w\u2019'-]+\s+){0,3}(?:was|has\s+been)\s+(?:[a-z]+ly\s+)?$"
+    r"(?i)\b(?:a|an|one)\s+(?:[\w\u2019'-]+\s+){0,3}(?:was|has\s+been)\s+(?:[a-z]+ly\s+)?"
+    r"(?:shot\s+)?$"  # "a man was shot dead": the toll word is "dead"
 )
 
 
