@@ -291,7 +291,8 @@ def _prep_before(text: str, start: int) -> str | None:
     words = text[max(0, start - 30) : start].lower().split()
     if words and words[-1] in ("the", "a", "an"):
         words.pop()
-    if _BY_BEFORE.search(" ".join(words[-5:])):
+    tail = words[-5:]
+    if ("by" in tail or "hands" in tail) and _BY_BEFORE.search(" ".join(tail)):
         return "by"  # "by Islamist rebels", "by a group of rebels", "at the hands of"
     if not words or words[-1] not in _PREP_WORDS:
         return None

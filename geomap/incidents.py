@@ -857,9 +857,11 @@ _IN_BATTLE = re.compile(
 _RETAKEN = re.compile(r"(?i)re(?:captured|took|taken|gained)")
 
 
-def _classify(text: str, d: _Draft, mentions: Sequence[PlaceMention] = ()) -> tuple[str, str, str]:
-    """ACLED event type, sub-event type and the rule that decided them; ``mentions``
-    are the sentence's place mentions."""
+def _classify(
+    text: str, d: _Draft, mentions: Callable[[], Sequence[PlaceMention]] = tuple
+) -> tuple[str, str, str]:
+    """ACLED event type, sub-event type and the rule that decided them; ``mentions()``
+    gives the sentence's place mentions (asked only for seizures)."""
     fam = d.families
     clause = text[d.sentence.start : d.sentence.end]
     target = d.target
@@ -907,7 +909,7 @@ def _classify(text: str, d: _Draft, mentions: Sequence[PlaceMention] = ()) -> tu
         if (
             _TERRITORY.match(right)
             or _TERRITORY_SUBJECT.search(left)
-            or _place_taken(text, t.span, mentions)
+            or _place_taken(text, t.span, mentions())
         ):
             state = d.agent is not None and d.agent.inter == 1
             if state or _RETAKEN.search(t.text):
@@ -1321,7 +1323,7 @@ def _no_event(text: str, t: _Trigger, sent: Span) -> bool:
     if word in ("struck", "hit", "hits") and _NOT_STRUCK.match(text, t.span.end):
         return True
     left = text[max(sent.start, t.span.start - 60) : t.span.start]
-    return may_hold(left.lower(), _CHARGE_HINTS) and _CHARGE_BEFORE.search(left) is not None
+    return may_hold(left, _CHARGE_HINTS) and _CHARGE_BEFORE.search(left) is not None
 
 
 def _read_sentence(r: _Reader, sent: Span, found: Sequence[_Trigger]) -> None:
@@ -1582,7 +1584,7 @@ def _actor(
 
 def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
     art, text = r.article, r.article.text
-    etype, sub, rule = _classify(text, d, r.mentions_in(d.sentence))
+    etype, sub, rule = _classify(text, d, lambda: r.mentions_in(d.sentence))
     head = d.head
     agent, target = d.agent, d.target
     if etype in _CROWD_INTER:
