@@ -662,6 +662,8 @@ class _Draft:
     located: list[tuple[PlaceMention, str]] | None = None  # places, once computed
     site_probability: float = 0.0  # the place model's best candidate, for the confidence
     dated: bool = False  # date looked up
+    definite_agent: bool = False  # "the bomber", "the gunmen": an actor met before
+    told_at: int | None = None  # start of the last sentence that told of it, if not the first
 
     @property
     def head(self) -> _Trigger:
@@ -686,7 +688,8 @@ def _weapon(families: set[str]) -> str | None:
 
 def _compatible(a: set[str], b: set[str]) -> bool:
     wa, wb = _weapon(a), _weapon(b)
-    if wa and wb and wa != wb:
+    # a suicide bombing is also an explosion ("the bomber detonated her explosives")
+    if wa and wb and wa != wb and {wa, wb} != {_SUICIDE, _EXPLOSIVE}:
         return False
     if a & _VIOLENT and b & _VIOLENT:
         return True
@@ -1129,8 +1132,9 @@ class _Reader:
             for prev in reversed(self.drafts):
                 if prev is d or (main_only and prev.background):
                     continue
-                if window is not None and here - self.sentence_index[prev.sentence.start] > window:
-                    break
+                told = prev.told_at if prev.told_at is not None else prev.sentence.start
+                if window is not None and here - self.sentence_index[told] > window:
+                    continue
                 if not _compatible(prev.families, d.families):
                     continue
                 if agent is not None and prev.agent is not None and agent.name != prev.agent.name:
@@ -1252,6 +1256,14 @@ def _roles(text: str, d: _Draft, region: Span, s: _Sentence) -> None:
                 _, target = agent_and_target(text, t.span, t.pos == "noun", region, actors)
                 if target is not None:
                     break
+    # "the bomber detonated …": a known attacker told again, so maybe a retelling
+    d.definite_agent = agent is not None and (
+        (agent.kind == "pronoun" and agent.name == "def")
+        or (
+            agent.kind == "generic"
+            and text[max(0, agent.span.start - 4) : agent.span.start].lower() == "the "
+        )
+    )
     d.agent, d.target = s.resolve(agent), s.resolve(target)
 
 
@@ -1360,6 +1372,11 @@ def _read_sentence(r: _Reader, sent: Span, found: Sequence[_Trigger]) -> None:
             previous_main = d
 
 
+def _place_or_date_given(s: _Sentence, d: _Draft, region: Span) -> bool:
+    """Whether a clause says where or when, which a mere retelling rarely does again."""
+    return bool(s.reader.mentions_in(region)) or s.date(d, region) is not None
+
+
 def _merge_into_earlier(
     text: str, d: _Draft, region: Span, s: _Sentence, previous_main: _Draft | None
 ) -> bool:
@@ -1373,8 +1390,12 @@ def _merge_into_earlier(
     r = s.reader
     first, head = d.triggers[0], d.head
     lead = head if head.pos in ("verb", "noun") else first
-    definite = lead.pos in ("noun", "casualty") and _determiner(text, lead.span.start) == "definite"
+    definite = (
+        lead.pos in ("noun", "casualty") and _determiner(text, lead.span.start) == "definite"
+    ) or (lead.pos == "verb" and d.definite_agent and not _place_or_date_given(s, d, region))
     if d.casualty_only:
+        if _TALLY.search(text, region.start, region.end) and _perfect(text, d, region):
+            return True  # "Boko Haram has killed more than 20,000 people since 2009"
         ante = r.antecedent(d, d.agent, window=2) if previous_main is None else previous_main
         if ante is not None:
             _retell(text, ante, d, region, s)
@@ -1464,18 +1485,23 @@ def _violent_death(text: str, head: _Trigger) -> bool:
     return _VIOLENT_MANNER.search(text, max(0, head.span.start - 20), head.span.start) is not None
 
 
+def _perfect(text: str, d: _Draft, region: Span) -> bool:
+    head = d.head.span.start
+    return bool(_PERFECT_OR_ONGOING.search(text[max(region.start, head - 30) : head]))
+
+
 def _summing_up(text: str, d: _Draft, region: Span) -> bool:
     """Whether a casualty clause tallies or describes a habit instead of one event."""
     if _TALLY.search(text, region.start, region.end):
         return True
     if d.head.text.lower() in ("kill", "kills"):
         return True  # "will kill", "kills civilians": no one event in the past
-    head = d.head.span.start
-    return bool(_PERFECT_OR_ONGOING.search(text[max(region.start, head - 30) : head]))
+    return _perfect(text, d, region)
 
 
 def _retell(text: str, ante: _Draft, d: _Draft, region: Span, s: _Sentence) -> None:
     """Complete the earlier telling ``ante`` with what ``d`` adds."""
+    ante.told_at = d.sentence.start  # the story goes on here: later tolls attach to it
     _apply_tolls(text, ante, d, s.actors, s.resolve)
     if not ante.places:
         s.locate(d, region)
