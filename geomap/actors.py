@@ -178,7 +178,12 @@ _GENERIC_FORMS: list[tuple[str, str]] = (
     ]
     + [("counted", f) for f in (r"people", r"men", r"women", r"children")]
 )  # fmt: skip
-_AFTER_NUMBER = re.compile(r"\d\s$")
+# "12 people", "two people", "dozens of people": counted victims
+_AFTER_NUMBER = re.compile(
+    r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+    r"|fifty|hundred|dozen|several|many|dozens\s+of|scores\s+of|hundreds\s+of|thousands\s+of))\s$",
+    re.IGNORECASE,
+)
 # Named armed groups: "the militia Asaib Ahl al-Haq", "Houthi rebels".
 _NAME = (
     r"(?:(?:al-|el-|Al-|El-)?[A-Z][\w\u2019'-]*"
@@ -466,7 +471,7 @@ def find_actor_mentions(
         elif kind in ("it", "they"):
             found.append(ActorMention(span, kind, 0, "pronoun", None, prep, kind == "they"))
         elif kind == "counted" and not _AFTER_NUMBER.search(
-            text, max(0, span.start - 2), span.start
+            text, max(0, span.start - 16), span.start
         ):
             continue  # "12 people" counts victims; "people" alone is too vague
         elif kind in _GENERIC_ACTORS:
@@ -698,7 +703,10 @@ def agent_and_target(
             for a in before
             if _NOUN_MODIFIERS.match(text[a.span.end : trigger.start] + " ")
             and trigger.start - a.span.end < 40
-            and a.prep not in ("on", "against", "in", "at")
+            # "a strike on Iranian bases" targets Iran; "killed in an Israeli raid" names
+            # who raided: a demonym inside the trigger's own phrase
+            and a.prep not in ("on", "against", "at")
+            and (a.prep != "in" or a.kind == "owner")
         ]
         if near:
             agent = near[-1]

@@ -1256,6 +1256,10 @@ def _roles(text: str, d: _Draft, region: Span, s: _Sentence) -> None:
                 _, target = agent_and_target(text, t.span, t.pos == "noun", region, actors)
                 if target is not None:
                     break
+    if agent is not None and agent.inter == 7 and not d.families & {_PROTEST, _RIOT}:
+        # "four people were killed … from battles": counted civilians are victims, and
+        # civilians who attack are coded as an armed group or rioters, never as civilians
+        agent = None
     # "the bomber detonated …": a known attacker told again, so maybe a retelling
     d.definite_agent = agent is not None and (
         (agent.kind == "pronoun" and agent.name == "def")
@@ -1264,7 +1268,27 @@ def _roles(text: str, d: _Draft, region: Span, s: _Sentence) -> None:
             and text[max(0, agent.span.start - 4) : agent.span.start].lower() == "the "
         )
     )
-    d.agent, d.target = s.resolve(agent), s.resolve(target)
+    d.agent, d.target = _owned(s.resolve(agent), s), _owned(s.resolve(target), s)
+
+
+def _owned(a: ActorMention | None, s: _Sentence) -> ActorMention | None:
+    """ "Its troops", "their forces": the forces of whoever "its" refers to."""
+    if a is None or a.kind != "state" or a.name:
+        return a
+    owner = next(
+        (
+            x
+            for x in s.actors
+            if x.kind == "pronoun"
+            and x.name in ("it", "they")
+            and 0 <= a.span.start - x.span.end <= 1
+        ),
+        None,
+    )
+    who = None if owner is None else s.resolve(owner)
+    if who is None or who.country_code is None or who.inter != 1:
+        return a
+    return replace(a, name=who.name, country_code=who.country_code, origin=who.origin)
 
 
 # What makes a march a protest: "marched ... to demand", "chanting", "thousands of".
@@ -1300,8 +1324,10 @@ _CHARGE_HINTS = hints(
 )
 # "struck a nerve", "struck a deal", "struck by a car": no attack.
 _NOT_STRUCK = re.compile(
-    r"\s+(?:(?:a|an|the)\s+)?(?:deal|agreement|chord|nerve|balance|tone|note|pose|compromise|gold"
-    r"|oil|bargain)\b|\s+by\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+)?(?:car|vehicle|truck|train|bus"
+    r"\s+(?:(?:a|an|the)\s+)?(?:deal|agreement|chord|nerve|balance|tone|note|pose|compromise"
+    r"|bargain|(?:gold|oil)(?!\s+(?:depots?|fields?|refiner(?:y|ies)|facilit(?:y|ies)|terminals?"
+    r"|tankers?|installations?|pipelines?|wells?|platforms?|storage|plants?|convoys?|trucks?"
+    r"|mines?)))\b|\s+by\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+)?(?:car|vehicle|truck|train|bus"
     r"|lightning|motorcycle|van|suv)\b|-and-run",
     re.IGNORECASE,
 )
@@ -1313,6 +1339,14 @@ _DEMONSTRATED_WHAT = re.compile(
     re.IGNORECASE,
 )
 _PASSIVE_JUST_BEFORE = re.compile(r"\b(?:was|were|been|is|are|be)\s+(?:[a-z]+ly\s+)?$", re.I)
+
+
+# "shot down eight of the missiles": an interception, part of the attack it stopped.
+_INTERCEPTED = re.compile(
+    r"\s+(?:[\w-]+\s+){0,3}?(?:of\s+(?:the|its|their)\s+)?(?:[\w-]+\s+)?(?:missiles?|rockets?"
+    r"|drones?|projectiles?|shells|munitions)\b",
+    re.IGNORECASE,
+)
 
 
 def _no_event(text: str, t: _Trigger, sent: Span) -> bool:
@@ -1334,6 +1368,8 @@ def _no_event(text: str, t: _Trigger, sent: Span) -> bool:
         return False
     if word in ("struck", "hit", "hits") and _NOT_STRUCK.match(text, t.span.end):
         return True
+    if word == "shot down" and _INTERCEPTED.match(text, t.span.end):
+        return True  # missiles or drones shot down: the attack is the event, told apart
     left = text[max(sent.start, t.span.start - 60) : t.span.start]
     return may_hold(left, _CHARGE_HINTS) and _CHARGE_BEFORE.search(left) is not None
 
