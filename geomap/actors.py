@@ -584,7 +584,11 @@ _COMMON_CAPITALS = wordset(
 
 def _strip_common(name: str) -> str:
     words = name.split()
-    while words and words[0].lower() in _COMMON_CAPITALS:
+    # "The Houthi movement", "Yemen's Houthi movement": neither word is the name
+    while words and (
+        words[0].lower() in _COMMON_CAPITALS
+        or (len(words) > 1 and _POSSESSIVE_END.search(words[0]) is not None)
+    ):
         words.pop(0)
     return " ".join(words)
 

@@ -302,7 +302,9 @@ _COUNT_HINTS = hints((*"0123456789", *_NUMBER_WORDS))
 _COUNT_BEFORE = re.compile(
     r"\b(?P<n>"
     + _NUM
-    + r")\s+(?:[\w\u2019'-]+\s+){0,6}(?:(?:were|was|have\s+been|had\s+been|are|been)\s+"
+    # "five civilians, including two children, were killed": an aside may come between
+    + r")\s+(?:[\w\u2019'-]+(?:,\s*including\s+[^,;.]{1,40},)?\s+){0,6}"
+    r"(?:(?:were|was|have\s+been|had\s+been|are|been)\s+"
     r"(?:[a-z]+ly\s+)?)?(?:(?:shot|killed|wounded|injured)\s+(?:and|or)\s+)?$",
     re.IGNORECASE,
 )
@@ -772,9 +774,11 @@ def _count(text: str, trig: _Trigger, sent: Span) -> int | None:
         return 0
     if word == "death toll" and (m := _TOLL.match(right)):
         return _number(m.group("n"))
-    if word in _ACTIVE_TOLL_WORDS:
-        passive = _PASSIVE_TOLL.search(left)
-        if not passive:
+    # "shot dead a cleric": "dead" counts who follows, as "killed" does
+    shot_dead = word == "dead" and left.endswith(("shot ", "gunned "))
+    if word in _ACTIVE_TOLL_WORDS or shot_dead:
+        verb_left = left[: left.rstrip().rfind(" ") + 1] if shot_dead else left
+        if not _PASSIVE_TOLL.search(verb_left):
             if _VAGUE.match(right):
                 return None
             if (m := _COUNT_AFTER.match(right)) is not None:
