@@ -658,7 +658,9 @@ _LIGHT_VERB = re.compile(
     re.IGNORECASE,
 )
 _NP_BREAK = re.compile(
-    r"\s(?:with|in|at|near|on|after|before|since|during|following|as|while|when|in\s+retaliation"
+    # "killed at least 30 civilians": "at least" counts, it starts no phrase
+    r"\s(?:with|in|at(?!\s+(?:least|most)\b)|near|on|after|before|since|during|following|as|while"
+    r"|when|in\s+retaliation"
     r"|killing|wounding|leaving)\s|[,;:]",
     re.IGNORECASE,
 )

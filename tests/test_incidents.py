@@ -26,6 +26,7 @@ DATA = Path(__file__).parent / "data" / "incidents"
 
 _COUNTRIES = {
     "AF": ("Afghanistan", "Kabul"),
+    "BF": ("Burkina Faso", "Ouagadougou"),
     "GB": ("United Kingdom", "London"),
     "IL": ("Israel", "Jerusalem"),
     "IQ": ("Iraq", "Baghdad"),
