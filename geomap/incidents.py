@@ -852,6 +852,8 @@ def _apply_tolls(
 
 
 _MOB = re.compile(r"(?i)\bmob\b")
+# a protest in the sentence: a killed "activist" alone is no protester at a protest
+_AT_PROTEST = re.compile(r"(?i)\b(?:protest|demonstrat|rall(?:y|ies)|march|sit-in)")
 _BETWEEN = re.compile(r"(?i)(?:\s+[\w-]+){0,3}?\s+between\s+")
 _AND_BETWEEN = re.compile(r"(?i)[^,;.]{0,40}?\band\s+(?:the\s+)?")
 _COMBAT_WORDS = wordset(
@@ -940,6 +942,14 @@ def _classify(
         return "Battles", "Armed clash", "clash"
     # each target scan runs only when the target actor has not decided already
     armed_target = target is not None and target.inter in (1, 2, 3, 4, 8)
+    if (
+        target is not None
+        and target.inter == 6
+        and (d.agent is None or d.agent.inter == 1)
+        and _AT_PROTEST.search(clause)
+    ):
+        # "police shot dead two demonstrators": lethal force used on protesters
+        return "Protests", "Excessive force against protesters", "attack:protesters"
     if not armed_target and (
         (target is not None and target.inter == 7)
         or (may_hold(clause, _CIVILIAN_HINTS) and _CIVILIAN_TARGET.search(clause))
@@ -1608,6 +1618,8 @@ def _crowd_sides(
             return etype, sub, rule, None, target or replace(implied, name=INTER_TYPES[6], inter=6)
         return etype, sub, rule, implied, target
     if agent.inter in (5, 6):
+        if agent.inter != inter:  # protesters who riot are rioters
+            agent = replace(agent, name=INTER_TYPES[inter], inter=inter)
         return etype, sub, rule, agent, target
     crowd_verb = head.family in (_PROTEST, _RIOT) and head.pos == "verb"
     if (
@@ -1621,7 +1633,10 @@ def _crowd_sides(
     if crowd_verb and head.span.start - agent.span.end < 40:
         return None  # "troops marched into the city": a movement, not a protest
     if crowd_verb:  # forces named far before the march are not who marched
-        return etype, sub, rule, replace(implied, country_code=agent.country_code), target
+        crowd = replace(implied, country_code=agent.country_code)
+        if sub == "Excessive force against protesters":
+            return etype, sub, rule, agent, crowd
+        return etype, sub, rule, crowd, agent if sub == "Protest with intervention" else target
     implied = replace(implied, country_code=agent.country_code)
     if etype == "Riots":
         return etype, sub, rule, implied, agent  # forces facing a riot: rioters act first
