@@ -165,12 +165,17 @@ _NOT_PLACES = wordset(
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    """A name of the sentence as the event's possible site, with its binary features."""
+    """A name of the sentence as the event's possible site, with its binary features.
+
+    ``null`` holds the features of the other choice, that the sentence gives the
+    event no site; one tuple shared by the candidates of a verb.
+    """
 
     span: Span
     mention: PlaceMention
     frame: str
     features: tuple[str, ...]
+    null: tuple[str, ...] = ()
 
 
 # The frame grammar is read backwards, word by word, with set look-ups: as
@@ -660,6 +665,9 @@ def _candidates(
     pool_starts = [m.span.start for m in pool]
     verb_word, passive, context = _verb_context(text, verb)
     tail = (f"ncands:{min(len(pool), 6)}", *context)
+    null = ("null:bias", f"null:verb:{verb_word}", f"null:passive:{passive}")
+    null += tuple(f"null:{c}" for c in context)
+    starts, words = _tokens(text)
     counts: dict[str, int] = {}
     for m in pool:
         counts[m.text] = counts.get(m.text, 0) + 1
@@ -713,8 +721,21 @@ def _candidates(
             feats.append("container")
         if counts[m.text] > 1:
             feats.append("repeated")
-        out.append(_Candidate(span, m, frame, tuple(feats)))
+        feats += _between_words(starts, words, lo, hi, side)
+        out.append(_Candidate(span, m, frame, tuple(feats), null))
     return out
+
+
+_BETWEEN_MAX = 12  # words; a longer gap is one feature, its words say little
+
+
+def _between_words(starts: list[int], words: list[str], lo: int, hi: int, side: str) -> list[str]:
+    """The words between the verb and the name, once each: "killed three people in
+    X" reads differently from "killed ..., said a statement from X"."""
+    gap = words[bisect_left(starts, lo) : bisect_left(starts, hi)]
+    if len(gap) > _BETWEEN_MAX:
+        return [f"btw:long|{side}"]
+    return [f"btw:{w}|{side}" for w in dict.fromkeys(gap)]
 
 
 Knots = tuple[tuple[float, float], ...]
@@ -766,10 +787,15 @@ class Calibration:
 
 @dataclass(frozen=True)
 class EventPlaceModel:
-    """Logistic weights over candidate features, and the threshold that decides.
+    """Weights over candidate features, and the threshold that decides.
 
-    ``threshold`` is the lowest probability for a candidate to count as the
-    event's site, the best one or one joined to it by "and".
+    The weights score each candidate and the choice of no site (its ``null``
+    features); they were fitted as one choice among all of them (a softmax over
+    the sentence), so a name is weighed against the others, not alone. A
+    candidate's probability is that of it against no site. ``threshold`` is the
+    lowest probability for a candidate to count as the event's site, the best
+    one or one joined to it by "and". A model without null weights is a plain
+    logistic model over candidates.
     """
 
     weights: dict[str, float]
@@ -798,9 +824,16 @@ class EventPlaceModel:
             data["calibration"].get("cross_fitted", {}),
         )
 
+    def score(self, features: Sequence[str]) -> float:
+        return sum(map(self.weights.get, features, repeat(0.0)))
+
     def probability(self, cand: _Candidate) -> float:
-        z = sum(map(self.weights.get, cand.features, repeat(0.0)))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        """The chance that the candidate, rather than no site, is the event's site."""
+        return _sigmoid(self.score(cand.features) - self.score(cand.null))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @lru_cache(maxsize=1)
@@ -889,10 +922,14 @@ def choose_sites(
     probs: dict[Span, float] = {}
     pool: dict[Span, _Candidate] = {}
     for verb in verbs:
-        for c in _candidates(text, verb, mentions, gazetteer, within):
+        cands = _candidates(text, verb, mentions, gazetteer, within)
+        if not cands:
+            continue
+        z_null = model.score(cands[0].null)  # one per verb
+        for c in cands:
             if len(verbs) > 1 and any(c.span.overlaps(v) for v in verbs):
                 continue
-            p = model.probability(c)
+            p = _sigmoid(model.score(c.features) - z_null)
             if p > probs.get(c.span, -1.0):
                 probs[c.span], pool[c.span] = p, c
     by_pos = sorted(pool.values(), key=lambda c: c.span.start)
@@ -910,11 +947,12 @@ def predict_event_location(
     """Spans of the names where the event named by the verb happened.
 
     Every place mention and every other capitalised name of the sentence is a
-    candidate, scored by a logistic model (``data/model/eventplace.json``,
-    trained by ``scripts/train_eventplace.py``) on the frame before it ("in",
-    "the town of", directly after the verb), the words around it, what
-    follows it ("Iran struck", "a Mogadishu hotel"), its kind of place, and
-    its distance and clause separation from the verb. The most probable one
+    candidate, scored against the others and against no site at all
+    (``data/model/eventplace.json``, trained by ``scripts/train_eventplace.py``)
+    on the frame before it ("in", "the town of", directly after the verb), the
+    words around it and between it and the verb, what follows it ("Iran
+    struck", "a Mogadishu hotel"), its kind of place, and its distance and
+    clause separation from the verb. The most probable one
     counts when it reaches the model's threshold; places coordinated with it
     ("one in X and the other in Y") come with it. Spans point into
     ``sentence_text``; a chosen name may lack a gazetteer entry.

@@ -1,13 +1,16 @@
 """Train the event-place model and report its cross-validated accuracy.
 
     pip install -e '.[build]'
-    python scripts/train_eventplace.py [--folds 5] [--C 1.0] [--min-count 2]
+    python scripts/train_eventplace.py [--folds 5] [--C 0.5] [--min-count 1]
 
 Each sentence of shared/eval/event_location_dev.jsonl (Halterman 2019) gives one
 candidate per name (geomap's own place mentions, found on the sentence alone,
-and the other capitalised names); a candidate is positive when it overlaps a
-gold event location. A logistic model scores candidates; the best one counts
-when its probability reaches a threshold.
+and the other capitalised names); a candidate is right when it overlaps a gold
+event location. Each sentence is one choice among its candidates and "no site"
+(a conditional logit, scripts/logistic.py); sentences whose gold place is no
+candidate are left out of the fit, as no choice of theirs is right. A
+candidate's probability against "no site" decides: the best one counts when it
+reaches a threshold.
 
 Every reported figure is cross-validated by document: each sentence is scored
 by a model trained on the other folds, and the threshold is chosen on the
@@ -35,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from logistic import fit_weights
+from logistic import Choice, fit_choice_weights
 
 from geomap.evaluation.events import (
     EventLocationRecord,
@@ -65,18 +68,21 @@ CALIBRATION_BIN = 100  # sentences pooled per calibration point
 THRESHOLDS = tuple(round(0.05 + 0.025 * i, 3) for i in range(33))
 
 
-def _rows(
+def _choices(
     prepared: Sequence[tuple[EventLocationRecord, list[_Candidate]]], indexes: Sequence[int]
-) -> tuple[list[dict[str, float]], list[int]]:
-    rows, labels = [], []
+) -> list[Choice]:
+    out: list[Choice] = []
     for i in indexes:
         rec, cands = prepared[i]
-        for c in cands:
-            rows.append(dict.fromkeys(c.features, 1.0))
-            labels.append(
-                int(rec.has_event_location and any(c.span.overlaps(g) for g in rec.event_locations))
-            )
-    return rows, labels
+        if not cands:
+            continue
+        if not rec.has_event_location:
+            out.append((cands[0].null, [c.features for c in cands], None))
+            continue
+        right = [int(any(c.span.overlaps(g) for g in rec.event_locations)) for c in cands]
+        if any(right):
+            out.append((cands[0].null, [c.features for c in cands], right))
+    return out
 
 
 def _score(
@@ -254,15 +260,15 @@ def prepare(
 def out_of_fold_weights(
     prepared: Sequence[tuple[EventLocationRecord, list[_Candidate]]],
     folds: Sequence[Sequence[int]],
-    C: float = 1.0,
-    min_count: int = 2,
+    C: float = 0.5,
+    min_count: int = 1,
 ) -> dict[str, dict[str, float]]:
     """Each record's id -> the weights of the model fitted without its fold."""
     oof: dict[str, dict[str, float]] = {}
     for k, fold in enumerate(folds):
         held = set(fold)
         train = [i for i in range(len(prepared)) if i not in held]
-        w = fit_weights(*_rows(prepared, train), C, min_count)
+        w = fit_choice_weights(_choices(prepared, train), C, min_count)
         for i in fold:
             oof[prepared[i][0].record_id] = w
         print(f"fold {k + 1}/{len(folds)} fitted", file=sys.stderr)
@@ -284,8 +290,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--C", type=float, default=1.0)
-    ap.add_argument("--min-count", type=int, default=2)
+    ap.add_argument("--C", type=float, default=0.5)
+    ap.add_argument("--min-count", type=int, default=1)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     args = ap.parse_args()
 
@@ -315,7 +321,7 @@ def main() -> None:
     _print_reliability("raw probability, for comparison", raw)
     calibration = _fit_calibration(outcomes)
 
-    weights = fit_weights(*_rows(prepared, range(len(prepared))), args.C, args.min_count)
+    weights = fit_choice_weights(_choices(prepared, range(len(prepared))), args.C, args.min_count)
     final = EventPlaceModel(weights, threshold, calibration=calibration)
     in_sample = _score(prepared, {r.record_id: final for r in records})
     print("in-sample (shipped model):", file=sys.stderr)

@@ -4,6 +4,7 @@ machinery with hand-made models, and invariants on any text."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from hypothesis import given, settings
@@ -117,6 +118,23 @@ def test_threshold_decides_whether_there_is_a_site() -> None:
     low = EventPlaceModel({"bias": -1.0, "frame:in": 3.0}, 0.99)
     assert predict_event_location(text, verb, _mentions(text), model=high) == [Span(30, 36)]
     assert predict_event_location(text, verb, _mentions(text), model=low) == []
+
+
+def test_no_site_is_weighed_against_each_candidate() -> None:
+    # the same candidate score, against a "no site" that the verb's context
+    # makes likelier: "have killed ... since" rarely comes with a site
+    text = "Gunmen have killed three people in Kirkuk."
+    verb = Span(12, 18)
+    weights = {"bias": 1.0, "null:perfect": 3.0}
+    (cand,) = _candidates(text, verb, _mentions(text), _Gaz())
+    assert "null:perfect" in cand.null and "btw:in|A" in cand.features
+    assert EventPlaceModel(weights, 0.5).probability(cand) == pytest.approx(1 / (1 + math.exp(2)))
+    assert (
+        predict_event_location(text, verb, _mentions(text), model=EventPlaceModel(weights, 0.5))
+        == []
+    )
+    plain = EventPlaceModel({"bias": 1.0}, 0.5)  # no null weights: a logistic model
+    assert predict_event_location(text, verb, _mentions(text), model=plain) == [Span(35, 41)]
 
 
 def test_within_limits_the_candidates() -> None:
