@@ -427,10 +427,14 @@ _NAME_RUN = re.compile(
 # "shot the film", "demonstrated that". They have no event location.
 _CAPTURE_WORDS = re.compile(r"(?i)(?:captur|clinch|won\b|win\b|seiz)")
 _NON_EVENT_OBJECT = re.compile(
-    r"(?i)\s+(?:(?:his|her|their|its|the|a|an|this|that)\s+)?(?:[\w-]+\s+){0,3}?(?:titles?|victory"
-    r"|win|points?|attention|imagination|hearts?|crown|gold|silver|bronze|medals?|pole|seats?"
-    r"|votes?|award|championship|trophy|cup|lead|majority|mood|spirit|essence|picture|images?"
-    r"|moment|market|share|headlines?|nomination)\b"
+    r"(?i)\s+(?:(?:his|her|their|its|the|a|an|this|that)\s+)?"
+    r"(?:(?!(?:in|at|on|near|from|with|by|after|during|while|to)\b)[\w\u2019'.-]+\s+){0,5}?(?:titles?"
+    r"|victory|win|points?|attention|imagination|hearts?|crown|gold|silver|bronze|medals?|pole"
+    r"|seats?|votes?|award|championship|trophy|cup|lead|majority|mood|spirit|essence|picture"
+    r"|images?|moment|market|share|headlines?|nomination|prize|goals?|wickets?|stage|race|match"
+    r"|tie-?breaker|set|game|innings|record|semi-?final|final|delegates?|primar(?:y|ies))\b(?!-)"
+    # "captured on camera": recorded, not seized
+    r"|\s+(?:[\w-]+\s+){0,3}?on\s+(?:camera|film|video|tape)\b"
 )
 _SHOOT_WORDS = re.compile(r"(?i)(?:shot|shoot|film)")
 _FILMING = re.compile(

@@ -16,6 +16,7 @@ from geomap.eventplace import (
     Calibration,
     EventPlaceModel,
     _candidates,
+    _non_event_sense,
     _runs,
     _tokens,
     choose_sites,
@@ -272,3 +273,21 @@ def test_ascii_tokens_are_the_unicode_tokens(text: str) -> None:
     expected = [(m.start(), m.group()) for m in _TOKEN.finditer(lowered)]
     starts, words = _tokens.__wrapped__(text)
     assert list(zip(starts, words, strict=True)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "non_event"),
+    [
+        ("Lim captured Sweden's first All-England women's singles crown.", True),
+        ("He captured three wickets and passed the record.", True),
+        ("Cavendish captured the 13th stage on Friday.", True),
+        ("The killing was captured on camera.", True),
+        ("Detroit captured the Presidents' Trophy.", True),
+        ("Rebels captured the town of Kidal.", False),
+        ("Troops captured the rebel stronghold in a game-changing assault.", False),
+        ("Rebels captured the air base after a long race through the desert.", False),
+    ],
+)
+def test_captured_in_sports_or_on_camera_is_no_event(text: str, non_event: bool) -> None:
+    start = text.index("captured")
+    assert _non_event_sense(text, Span(start, start + len("captured"))) is non_event
