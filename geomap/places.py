@@ -394,7 +394,15 @@ class _CapWords(Words):
         if not key or " " in key:
             return False
         if not self._folded:
-            self._folded = self.text.lower().replace("’", "'")
+            text = self.text
+            # ASCII lower-casing is a table lookup a character; on other text the
+            # characters beyond ASCII (none of them letters here) become "?" first, one
+            # for one, so that lower() takes that path too and offsets stay the same
+            self._folded = (
+                text.lower()
+                if text.isascii()
+                else text.replace("’", "'").encode("ascii", "replace").lower().decode("ascii")
+            )
         folded, text, size = self._folded, self.text, len(key)
         at = folded.find(key)
         while at >= 0:
