@@ -98,6 +98,8 @@ def test_the_capitals_scan_answers_as_full_tokenising(text):
         "xU.S.A. and U.S.Army, S.A. St. Louis",
         "the 'Sun and O'Sullivan's; rock'n'Roll met IRAN'S'S",
         "us, US and U.S. told us",
+        "O'Brien met o’brien, O’Neil met o'neil",  # keys with an apostrophe
+        "Iphone and iPhone, Ebay and eBay",  # a lower-case word holding a capital
         "",
         "a",
         "A",
