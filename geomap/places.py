@@ -381,25 +381,6 @@ class _CapWords(Words):
             found = self._at.get(begin) or self._made(begin, m.group())  # type: ignore[union-attr]
         return found
 
-    def _fold(self, always: bool = False) -> str:
-        """The text with every word that is not capitalised as its key, offsets kept:
-        the text itself when no such word holds a capital (nor, for keys without an
-        apostrophe, need ’ become '), which spares most articles the folding and every
-        look-up the capitalised mentions of the name itself."""
-        text = self.text
-        if not always:
-            # the capitals the capitalised words hold are all the text holds
-            data = text.encode("ascii", "replace")  # one byte a character
-            in_caps = "".join(map(itemgetter(2), self.caps)).encode()
-            if _capitals(data) == _capitals(in_caps):
-                return text
-        # ASCII lower-casing is a table lookup a character; on other text the
-        # characters beyond ASCII (none of them letters here) become "?" first, one
-        # for one, so that lower() takes that path too and offsets stay the same
-        if text.isascii():
-            return text.lower()
-        return text.replace("’", "'").encode("ascii", "replace").lower().decode("ascii")
-
     def in_lower_case(self, key: str) -> bool:
         found = self._lower.get(key)
         if found is None:
@@ -408,15 +389,21 @@ class _CapWords(Words):
 
     def _find_lower(self, key: str) -> bool:
         # an ASCII word's key is the word in lower case (with ’ as '): look for the key
-        # in the text folded so, then check a word that is not capitalised starts there
+        # in the folded text, then check a word that is not capitalised starts there
         # and ends with it
         if not key or " " in key:
             return False
         if not self._folded:
-            self._folded = self._fold()
+            text = self.text
+            # ASCII lower-casing is a table lookup a character; on other text the
+            # characters beyond ASCII (none of them letters here) become "?" first, one
+            # for one, so that lower() takes that path too and offsets stay the same
+            self._folded = (
+                text.lower()
+                if text.isascii()
+                else text.replace("’", "'").encode("ascii", "replace").lower().decode("ascii")
+            )
         folded, text, size = self._folded, self.text, len(key)
-        if folded is text and "'" in key:
-            folded = self._folded = self._fold(True)
         at = folded.find(key)
         while at >= 0:
             # most finds are capitalised or inside a longer word: rule those out first
@@ -430,14 +417,6 @@ class _CapWords(Words):
 
 _ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _ASCII_LETTERS = _ASCII_LOWER | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_ASCII_UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _capitals(data: bytes) -> int:
-    """How many of the bytes are ASCII capitals (counted in C)."""
-    return len(data) - len(data.translate(None, _ASCII_UPPER_BYTES))
-
-
 # punctuation that often ends a word before a space; none of it can be inside a word
 _TRAILING = ',.;:!?)]"”'
 # _TOKEN for text whose letters are all ASCII, led by a character class so that a
