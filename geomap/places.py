@@ -18,6 +18,7 @@ from __future__ import annotations
 import array
 import math
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -124,8 +125,6 @@ class Tokens:
 class Candidate:
     """A name in the text that matches the gazetteer, before the keep/drop decision."""
 
-    first: int  # token indexes, inclusive
-    last: int
     start: int  # character offsets, end exclusive (see ``span``)
     end: int
     text: str
@@ -156,10 +155,26 @@ def tokenize(text: str) -> Tokens:
     """
     # split() with the token pattern as a group gives [gap, word, gap, word, ..., gap];
     # offsets then come from running sums of lengths, all in C loops
-    parts = (_SPLIT if _has_astral(text) else _bmp_split()).split(text)
+    parts = _splitter(text).split(text)
     words = parts[1::2]
     bounds = list(accumulate(map(len, parts)))
     return Tokens(bounds[0:-1:2], bounds[1::2], words, _memo_map(_key, words, _KEYS))
+
+
+# characters to tokenise with _SPLIT before building _bmp_split() pays (about
+# 0.015 s to build, 0.05 µs a character faster): most English text never needs either
+_BMP_SPLIT_AFTER = 250_000
+_slow_split_chars = 0
+
+
+def _splitter(text: str) -> re.Pattern[str]:
+    global _slow_split_chars
+    if _has_astral(text):
+        return _SPLIT
+    if _slow_split_chars < _BMP_SPLIT_AFTER:
+        _slow_split_chars += len(text)
+        return _SPLIT
+    return _bmp_split()
 
 
 def _memo_map(fn: Callable[[str], str], words: list[str], cache: dict[str, str]) -> list[str]:
@@ -199,12 +214,237 @@ def _key(word: str) -> str:
     return word.lower() if word.isascii() and word.isalpha() else normalise(word)
 
 
-def _joinable(text: str, tokens: Tokens, left: int) -> bool:
-    gap = text[tokens.ends[left] : tokens.starts[left + 1]]
-    if gap in (" ", "-", "‐"):
-        return True
-    # "St. Louis", "Ft. Worth": the period belongs to the abbreviation
-    return gap == ". " and len(tokens.words[left]) <= 3 and tokens.caps[left]
+# A word as the scans below use it: start, end, the text, its key, capitalised or not.
+_Word = tuple[int, int, str, str, bool]
+
+
+class Words:
+    """The words of one article that naming places needs, asked for by position.
+
+    Only capitalised words can start a name; the other words matter only next to a
+    name (or inside one, "Gulf of Mexico") and as the set of words the article also
+    writes in lower case. :func:`words` picks :class:`_CapWords`, which scans for
+    the capitalised words alone, or :class:`_AllWords`, which tokenises everything.
+    Both give the words :func:`tokenize` gives.
+    """
+
+    __slots__ = ("caps", "text")
+
+    def __init__(self, text: str, caps: list[_Word]) -> None:
+        self.text = text
+        self.caps = caps  # the capitalised words, in order
+
+    def at(self, start: int) -> _Word:
+        """The word starting at ``start`` (which must be where one starts)."""
+        raise NotImplementedError
+
+    def after(self, end: int) -> _Word | None:
+        """The first word after the one ending at ``end``, or None."""
+        raise NotImplementedError
+
+    def before(self, start: int) -> _Word | None:
+        """The word before the one starting at ``start``, or None."""
+        raise NotImplementedError
+
+    def in_lower_case(self, key: str) -> bool:
+        """Whether some word of the text that is not capitalised has this key."""
+        raise NotImplementedError
+
+    def joined(self, word: _Word) -> _Word | None:
+        """The next word when only a space, a hyphen or an abbreviation's period and a
+        space part it from ``word`` (the gaps a name may span), else None."""
+        text, end = self.text, word[1]
+        gap = text[end : end + 1]
+        if gap in (" ", "-", "‐"):
+            start = end + 1
+        # "St. Louis", "Ft. Worth": the period belongs to the abbreviation
+        elif gap == "." and text[end + 1 : end + 2] == " " and len(word[2]) <= 3 and word[4]:
+            start = end + 2
+        else:
+            return None
+        # a word starts right after such a gap exactly when a letter does
+        return self.at(start) if _is_letter(text[start : start + 1]) else None
+
+
+def _is_letter(ch: str) -> bool:
+    """Whether ``ch`` (one character, or empty) is in the tokeniser's letter class
+    ``[^\\W\\d_]``: alphanumeric and not a decimal digit."""
+    return ch.isalnum() and not ch.isdecimal()
+
+
+class _AllWords(Words):
+    """Every word, from :func:`tokenize` (for text the capitals scan does not cover)."""
+
+    __slots__ = ("_lower", "_starts", "_words")
+
+    def __init__(self, text: str, tokens: Tokens) -> None:
+        self._words = list(
+            zip(tokens.starts, tokens.ends, tokens.words, tokens.keys, tokens.caps, strict=True)
+        )
+        self._starts = tokens.starts
+        self._lower = set(compress(tokens.keys, map(not_, tokens.caps)))
+        super().__init__(text, list(compress(self._words, tokens.caps)))
+
+    def at(self, start: int) -> _Word:
+        return self._words[bisect_left(self._starts, start)]
+
+    def after(self, end: int) -> _Word | None:
+        i = bisect_left(self._starts, end)
+        return self._words[i] if i < len(self._words) else None
+
+    def before(self, start: int) -> _Word | None:
+        i = bisect_left(self._starts, start)
+        return self._words[i - 1] if i else None
+
+    def in_lower_case(self, key: str) -> bool:
+        return key in self._lower
+
+
+class _CapWords(Words):
+    """The capitalised words, found by a scan that skips everything else in C; other
+    words are read on demand. Only for text whose letters are all ASCII.
+
+    A word can start only at a letter, and the tokeniser starts afresh after any
+    character that no word holds (one not a letter, period or apostrophe): so the word
+    after a given one is the next match from its end, and the word before one is the
+    last match from the space before it.
+    """
+
+    __slots__ = ("_at", "_ends", "_folded", "_lower")
+
+    def __init__(self, text: str) -> None:
+        parts = _CAP_SPLIT.split(text)
+        words = parts[1::2]
+        bounds = list(accumulate(map(len, parts)))
+        starts, ends = bounds[0:-1:2], bounds[1::2]
+        caps = list(zip(starts, ends, words, _memo_map(_key, words, _KEYS), repeat(True)))
+        # the words met so far by where they start; the capitalised ones by where they end
+        self._at = dict(zip(starts, caps, strict=True))
+        self._ends = dict(zip(ends, caps, strict=True))
+        self._lower: dict[str, bool] = {}
+        self._folded = ""
+        super().__init__(text, caps)
+
+    def _made(self, start: int, word: str) -> _Word:
+        """The word ``word`` found at ``start``, kept for the next question about it."""
+        key = _KEYS.get(word)
+        if key is None:
+            key = _KEYS[word] = _key(word)
+        found = self._at[start] = (start, start + len(word), word, key, word[0].isupper())
+        return found
+
+    def at(self, start: int) -> _Word:
+        found = self._at.get(start)
+        if found is None:
+            # most words run to a space, maybe with punctuation before it; all letters
+            # up to there are one word (no period or apostrophe to extend it), else the
+            # tokeniser decides
+            text = self.text
+            space = text.find(" ", start)
+            word = text[start : space if space >= 0 else len(text)].rstrip(_TRAILING)
+            if not word.isalpha():
+                word = _ASCII_TOKEN.match(text, start).group()  # type: ignore[union-attr]
+            found = self._made(start, word)
+        return found
+
+    def after(self, end: int) -> _Word | None:
+        text = self.text
+        if text[end : end + 1] == " " and text[end + 1 : end + 2] in _ASCII_LETTERS:
+            return self.at(end + 1)
+        m = _ASCII_TOKEN.search(text, end)
+        if m is None:
+            return None
+        return self._at.get(m.start()) or self._made(m.start(), m.group())
+
+    def before(self, start: int) -> _Word | None:
+        text = self.text
+        if text[start - 1 : start] == " ":
+            # the usual case: a plain word and a space (the space before it makes a
+            # fresh start for the tokeniser, so the letters up to this space are a word)
+            begin = text.rfind(" ", 0, start - 1) + 1
+            word = text[begin : start - 1]
+            if word.isalpha():
+                return self._at.get(begin) or self._made(begin, word)
+        last = start - 1  # the last letter before the word: the word before holds it
+        while last >= 0 and text[last] not in _ASCII_LETTERS:
+            last -= 1
+        if last < 0:
+            return None
+        # a capitalised word that holds it ends right after it or after an abbreviation's
+        # period; else scan from the space before it to the word that holds it
+        found = self._ends.get(last + 1) or (text[last + 1] == "." and self._ends.get(last + 2))
+        if not found:
+            m = _ASCII_TOKEN.search(text, text.rfind(" ", 0, last) + 1)
+            while m.end() <= last:  # type: ignore[union-attr]
+                m = _ASCII_TOKEN.search(text, m.end())  # type: ignore[union-attr]
+            begin = m.start()  # type: ignore[union-attr]
+            found = self._at.get(begin) or self._made(begin, m.group())  # type: ignore[union-attr]
+        return found
+
+    def in_lower_case(self, key: str) -> bool:
+        found = self._lower.get(key)
+        if found is None:
+            found = self._lower[key] = self._find_lower(key)
+        return found
+
+    def _find_lower(self, key: str) -> bool:
+        # an ASCII word's key is the word in lower case (with ’ as '): look for the key
+        # in the folded text, then check a word that is not capitalised starts there
+        # and ends with it
+        if not key or " " in key:
+            return False
+        if not self._folded:
+            text = self.text
+            # ASCII lower-casing is a table lookup a character; on other text the
+            # characters beyond ASCII (none of them letters here) become "?" first, one
+            # for one, so that lower() takes that path too and offsets stay the same
+            self._folded = (
+                text.lower()
+                if text.isascii()
+                else text.replace("’", "'").encode("ascii", "replace").lower().decode("ascii")
+            )
+        folded, text, size = self._folded, self.text, len(key)
+        at = folded.find(key)
+        while at >= 0:
+            # most finds are capitalised or inside a longer word: rule those out first
+            if text[at] in _ASCII_LOWER and (at == 0 or text[at - 1] not in _ASCII_LETTERS):
+                m = _LOWER_START.match(text, at)
+                if m is not None and m.end() == at + size:
+                    return True
+            at = folded.find(key, at + 1)
+        return False
+
+
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ASCII_LETTERS = _ASCII_LOWER | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# punctuation that often ends a word before a space; none of it can be inside a word
+_TRAILING = ',.;:!?)]"”'
+# _TOKEN for text whose letters are all ASCII, led by a character class so that a
+# search skips the gaps between words in C; the abbreviation branch applies after a
+# capital only, as in _TOKEN
+_ASCII_REST = r"[A-Za-z]*+(?:['’](?![sS]\b)[A-Za-z]++)*+"
+_ASCII_ABBR_REST = r"[a-z]{0,2}\.(?:[A-Z][a-z]{0,2}\.)+"
+_ASCII_TOKEN = re.compile(rf"[A-Za-z](?:(?<=[A-Z]){_ASCII_ABBR_REST}|{_ASCII_REST})")
+# a word starts at a letter unless a letter comes right before it, or a letter and an
+# apostrophe that joins it on (any but the possessive s); no capital after a period
+# needs a test of its own: within an abbreviation the scan has already passed it
+_CAP_SPLIT = re.compile(
+    r"([A-Z](?<![A-Za-z][A-Z])(?:(?<![A-Za-z]['’][A-Z])|(?<=S)\b)"
+    rf"(?:{_ASCII_ABBR_REST}|{_ASCII_REST}))"
+)
+_LOWER_START = re.compile(
+    rf"[a-z](?<![A-Za-z][a-z])(?:(?<![A-Za-z]['’][a-z])|(?<=s)\b){_ASCII_REST}"
+)
+
+
+def words(text: str) -> Words:
+    """The article's words for :func:`candidates` and the features."""
+    if text.isascii() or not any(map(_is_letter, set(_NON_ASCII.findall(text)))):
+        return _CapWords(text)
+    return _AllWords(text, tokenize(text))
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _shape_ok(kind: NameKind, surface: str) -> bool:
@@ -219,47 +459,52 @@ def _shape_ok(kind: NameKind, surface: str) -> bool:
     return True
 
 
-def candidates(text: str, gazetteer: Gazetteer, tokens: Tokens | None = None) -> list[Candidate]:
+def candidates(
+    text: str, gazetteer: Gazetteer, tokens: Words | Tokens | None = None
+) -> list[Candidate]:
     """Longest gazetteer matches over capitalised token runs, left to right, no overlaps."""
-    tokens = tokenize(text) if tokens is None else tokens
-    caps, keys_, starts, ends_ = tokens.caps, tokens.keys, tokens.starts, tokens.ends
+    if tokens is None:
+        tokens = words(text)
+    elif isinstance(tokens, Tokens):
+        tokens = _AllWords(text, tokens)
     memo = gazetteer.status_memo  # a plain dict lookup first: most keys were seen before
     status = gazetteer.status
     shaped = _shaped_matches(gazetteer)
+    joined = tokens.joined
     found: list[Candidate] = []
-    n = len(tokens)
-    resume = 0  # the first token a new name may start at
-    for i in compress(range(n), caps):  # only capitalised words can start a name
-        if i < resume:
+    resume = 0  # where a new name may start
+    for first in tokens.caps:  # only capitalised words can start a name
+        start = first[0]
+        if start < resume:
             continue
-        # grow the name token by token while some gazetteer key still starts with it
-        key = keys_[i]
-        hits: list[tuple[int, str]] = []
-        j = i
+        # grow the name word by word while some gazetteer key still starts with it
+        key = first[3]
+        hits: list[tuple[_Word, str]] = []
+        word = first
+        size = 1
         while True:
             st = memo(key)
             if st is None:
                 st = status(key)
-            if st & IS_KEY and caps[j]:  # never end a name on a connector
-                hits.append((j, key))
-            if not st & HAS_LONGER or j + 1 >= n or j + 1 - i >= MAX_TOKENS:
+            if st & IS_KEY and word[4]:  # never end a name on a connector
+                hits.append((word, key))
+            if not st & HAS_LONGER or size >= MAX_TOKENS:
                 break
-            if not (caps[j + 1] or keys_[j + 1] in _CONNECTORS) or not _joinable(text, tokens, j):
+            word = joined(word)
+            if word is None or not (word[4] or word[3] in _CONNECTORS):
                 break
-            j += 1
-            key = f"{key} {keys_[j]}"
+            size += 1
+            key = f"{key} {word[3]}"
         for last, key in reversed(hits):  # longest first
-            end = ends_[last]
+            end = last[1]
             # a dotted abbreviation keeps its period: "Tenn."
             dotted_end = end + (text[end : end + 1] == "." and text[end - 1 : end] != ".")
-            matches, with_period = shaped(key, text[starts[i] : dotted_end])
+            matches, with_period = shaped(key, text[start:dotted_end])
             if matches:
+                resume = end
                 if with_period:
                     end = dotted_end
-                found.append(
-                    Candidate(i, last, starts[i], end, text[starts[i] : end], key, matches)
-                )
-                resume = last + 1
+                found.append(Candidate(start, end, text[start:end], key, matches))
                 break
     return found
 
@@ -540,48 +785,46 @@ def _static_features(cand: Candidate, gazetteer: Gazetteer) -> tuple[tuple, dict
 
 
 def _features(
-    cand: Candidate, tokens: Tokens, text: str, gazetteer: Gazetteer, doc: _DocContext
+    cand: Candidate, tokens: Words, text: str, gazetteer: Gazetteer, doc: _DocContext
 ) -> dict[str, float]:
     """Features of the mention in its context (the name's own are in ``cand.static``)."""
     f: dict[str, float] = {}
-    if cand.key in doc.lower_words:
+    if tokens.in_lower_case(cand.key):
         f["lower_elsewhere"] = 1.0
     surface = cand.text
     if surface.isupper() and len(surface) > 1:
         f["allcaps"] = 1.0
         if doc.caps_line(cand.start):
             f["caps_line"] = 1.0
-    keys, caps = tokens.keys, tokens.caps
-    n = len(keys)
-    p = cand.first - 1
-    nx = cand.last + 1
-    gap_before = text[tokens.ends[p] : cand.start] if p >= 0 else "\n"
-    if p < 0:
+    prev = tokens.before(cand.start)
+    nxt = tokens.after(cand.end)
+    gap_before = text[prev[1] : cand.start] if prev is not None else "\n"
+    if prev is None:
         sentence_start = True
     elif "." in gap_before:
         # "Mr. Jordan" and "J. Smith" go on; "… in Erbil. Jordan …" starts anew
-        sentence_start = keys[p] not in _TITLES and len(tokens.words[p]) > 1
+        sentence_start = prev[3] not in _TITLES and len(prev[2]) > 1
     else:
         sentence_start = not _SENTENCE_END.isdisjoint(gap_before)
     if sentence_start:
         f["sent_start"] = 1.0
     else:
-        pk = keys[p]
+        pk = prev[3]  # type: ignore[index]
         if pk in _LOCATIVE:
             f["prev_loc"] = 1.0
         if pk in _TITLES:
             f["prev_title"] = 1.0
-        if caps[p] and gap_before in (" ", "-"):
+        if prev[4] and gap_before in (" ", "-"):  # type: ignore[index]
             f["prev_cap"] = 1.0
             if pk in doc.person_words:
                 f["prev_person"] = 1.0
         f[f"prev={pk}"] = 1.0
         if "," in gap_before:
             f["comma_before"] = 1.0
-    if nx < n:
-        gap_after = text[cand.end : tokens.starts[nx]]
-        nk = keys[nx]
-        if gap_after in (" ", "-") and caps[nx]:
+    if nxt is not None:
+        gap_after = text[cand.end : nxt[0]]
+        nk = nxt[3]
+        if gap_after in (" ", "-") and nxt[4]:
             f["next_cap"] = 1.0
             if nk in _ORG_WORDS:
                 f["next_org"] = 1.0
@@ -591,7 +834,7 @@ def _features(
             f[f"next={nk}"] = 1.0
         if gap_after.startswith(","):
             f["comma_after"] = 1.0
-            if caps[nx]:
+            if nxt[4]:
                 f["comma_cap_after"] = 1.0
     if cand.key in doc.person_keys:
         f["person_elsewhere"] = 1.0
@@ -600,7 +843,7 @@ def _features(
         f["repeated"] = 1.0
     if f.get("prev_cap") and f.get("next_cap"):
         f["inside_run"] = 1.0
-    if cand.matches[0].kind is _K_DEMONYM and nx < n and caps[nx]:
+    if cand.matches[0].kind is _K_DEMONYM and nxt is not None and nxt[4]:
         f["demonym_before_cap"] = 1.0
     if cand.key in doc.in_title:
         f["in_title"] = 1.0
@@ -610,24 +853,21 @@ def _features(
 class _DocContext:
     """Article-wide cues: person names seen in the text, repeated keys, all-caps lines."""
 
-    def __init__(self, text: str, tokens: Tokens, cands: list[Candidate]) -> None:
+    def __init__(self, text: str, tokens: Words, cands: list[Candidate]) -> None:
         self.text = text
         self._caps: dict[int, bool] = {}
         self.key_counts = Counter(c.key for c in cands)
         self.person_words: set[str] = set()
-        self.person_keys: set[str] = set()
-        keys, caps = tokens.keys, tokens.caps
-        n = len(keys)
-        for i in compress(range(n), map(_TITLES.__contains__, keys)):
+        self.person_keys = self.person_words  # the same words, asked about as name keys
+        caps = tokens.caps
+        for title in compress(caps, map(_TITLES.__contains__, map(itemgetter(3), caps))):
             # "President Donald Trump", "Mr. Jordan": the capitalised words after a title
-            if caps[i]:
-                j = i + 1
-                while j < n and caps[j] and j - i <= 3:
-                    self.person_words.add(keys[j])
-                    self.person_keys.add(keys[j])
-                    j += 1
-        # words the article also writes in lower case are less likely names
-        self.lower_words = set(compress(keys, map(not_, caps)))
+            word = title
+            for _ in range(3):
+                word = tokens.after(word[1])
+                if word is None or not word[4]:
+                    break
+                self.person_words.add(word[3])
         first_line = text.split("\n", 1)[0]
         self.in_title = (
             set(_memo_map(normalise, first_line.split(), _NORMALISED))
@@ -1145,9 +1385,9 @@ def _qualifier(
 
 def analyse(
     text: str, gazetteer: Gazetteer, recogniser: Recogniser | None = None
-) -> tuple[Tokens, list[Candidate]]:
-    """Tokens and scored candidates (``features`` and ``score`` filled in)."""
-    tokens = tokenize(text)
+) -> tuple[Words, list[Candidate]]:
+    """Words and scored candidates (``features`` and ``score`` filled in)."""
+    tokens = words(text)
     cands = candidates(text, gazetteer, tokens)
     doc = _DocContext(text, tokens, cands)
     rec = recogniser if recogniser is not None else default_recogniser()

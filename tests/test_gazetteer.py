@@ -6,7 +6,15 @@ import shutil
 import pytest
 
 from geomap.errors import GazetteerError, GeomapError
-from geomap.gazetteer import Gazetteer, NameKind, default_gazetteer, normalise
+from geomap.gazetteer import (
+    HAS_LONGER,
+    IS_KEY,
+    Gazetteer,
+    NameKind,
+    default_gazetteer,
+    normalise,
+)
+from geomap.gazetteer.format import PREFIXES_FILE, prefix_index
 from geomap.gazetteer.geocoder import OfflineGazetteer
 from geomap.model import PlaceType
 
@@ -119,3 +127,32 @@ def test_bulk_accessors_agree_with_the_single_ones(gaz):
     assert gaz.country_codes(indexes) == [gaz.country_code(i) for i in indexes]
     assert gaz.admin1s(indexes) == [gaz.admin1(i) for i in indexes]
     assert gaz.capital_indexes == {i for i in range(len(gaz)) if gaz.is_capital(i)}
+
+
+def test_status_agrees_with_the_record_trie(gaz):
+    trie = gaz._trie
+    keys = trie.keys()[::97]
+    words = {k[:i] for k in keys for i in range(len(k)) if k[i] == " "}
+    asked = [*keys, *words, "erbil", "new", "new york", "qwxzz", "", " ", "new york c"]
+    for key in asked:
+        expected = (IS_KEY if key in trie else 0) | (
+            HAS_LONGER if next(trie.iterkeys(key + " "), None) is not None else 0
+        )
+        assert gaz.status(key) == expected, key
+    assert gaz.status("new") & HAS_LONGER and gaz.status("erbil") & IS_KEY
+
+
+def test_prefix_index_is_rebuilt_from_the_names_alone(gaz):
+    built = prefix_index(reversed(gaz._trie.keys()))  # any order of the keys
+    assert (gaz.path / PREFIXES_FILE).read_bytes() == built
+
+
+def test_damaged_or_missing_prefix_index_raises(tmp_path):
+    for f in Gazetteer().path.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / PREFIXES_FILE).write_bytes(b"not an index")
+    with pytest.raises(GazetteerError, match="damaged"):
+        Gazetteer(tmp_path).load()
+    (tmp_path / PREFIXES_FILE).unlink()
+    with pytest.raises(GazetteerError, match=r"prefixes\.bin"):
+        Gazetteer(tmp_path).load()

@@ -28,12 +28,16 @@ import marisa_trie
 from geomap.errors import GazetteerError
 from geomap.gazetteer.format import (
     ENTRIES_FILE,
+    HAS_LONGER,
+    IS_KEY,
     MAGIC,
     NAMES_FILE,
+    PREFIXES_FILE,
     RECORD_FORMAT,
     TYPE_CODES,
     NameKind,
     normalise,
+    read_prefix_index,
 )
 from geomap.model import LatLon, Place, PlaceType
 
@@ -48,8 +52,6 @@ __all__ = [
     "normalise",
 ]
 
-IS_KEY = 1
-HAS_LONGER = 2
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "gazetteer"
 
 
@@ -68,13 +70,15 @@ class Gazetteer:
     Parameters
     ----------
     path
-        Folder holding ``names.marisa.gz`` and ``entries.bin.gz``; defaults to the
-        bundled ``data/gazetteer`` (or ``$GEOMAP_GAZETTEER``).
+        Folder holding ``names.marisa.gz``, ``entries.bin.gz`` and ``prefixes.bin``;
+        defaults to the bundled ``data/gazetteer`` (or ``$GEOMAP_GAZETTEER``).
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path or os.environ.get("GEOMAP_GAZETTEER") or DEFAULT_PATH)
         self._trie: marisa_trie.RecordTrie | None = None
+        self._prefixes: marisa_trie.Trie | None = None
+        self._prefix_status = b""
         self._places: dict[int, Place] = {}
         self._status: dict[str, int] = {}
         self._matches: dict[str, list[NameMatch]] = {}
@@ -87,10 +91,12 @@ class Gazetteer:
         try:
             names = gzip.decompress((self.path / NAMES_FILE).read_bytes())
             raw = gzip.decompress((self.path / ENTRIES_FILE).read_bytes())
+            prefixes = (self.path / PREFIXES_FILE).read_bytes()
         except FileNotFoundError as err:
             raise GazetteerError(
-                f"gazetteer build not found in {self.path}; expected {NAMES_FILE} and "
-                f"{ENTRIES_FILE}; run `python scripts/build_gazetteer.py` or check out data/"
+                f"gazetteer build not found in {self.path}; expected {NAMES_FILE}, "
+                f"{ENTRIES_FILE} and {PREFIXES_FILE}; run `python scripts/build_gazetteer.py` "
+                "or check out data/"
             ) from err
         except (OSError, EOFError, zlib.error) as err:
             raise GazetteerError(
@@ -125,6 +131,13 @@ class Gazetteer:
         self._population = _numbers("q", column("population"))
         self._countries = header["countries"]
         self.sources: dict[str, str] = header["sources"]
+        try:
+            self._prefixes, self._prefix_status = read_prefix_index(prefixes)
+        except (ValueError, RuntimeError) as err:
+            raise GazetteerError(
+                f"{self.path / PREFIXES_FILE} is damaged ({err}); restore data/gazetteer "
+                "from git or rebuild it with scripts/build_gazetteer.py"
+            ) from err
         self._trie = marisa_trie.RecordTrie(RECORD_FORMAT).frombytes(names)
         return self
 
@@ -227,11 +240,11 @@ class Gazetteer:
         if known is None:
             if len(self._status) > 500_000:
                 self._status.clear()
-            trie = self._require()
-            known = (IS_KEY if key in trie else 0) | (
-                HAS_LONGER if next(trie.iterkeys(key + " "), None) is not None else 0
+            self._require()
+            i = self._prefixes.get(key)  # type: ignore[union-attr]  # one lookup, built ahead
+            known = self._status[key] = (
+                0 if i is None else self._prefix_status[i >> 2] >> 2 * (i & 3) & 3
             )
-            self._status[key] = known
         return known
 
     def lookup(self, name: str) -> list[Place]:
