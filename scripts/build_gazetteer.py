@@ -5,7 +5,7 @@ Run from the repository root, in an environment with the ``build`` extra:
     pip install -e '.[build]'
     python scripts/build_gazetteer.py
 
-``--prefixes-only`` rebuilds just ``prefixes.bin`` from the committed names (it
+``--prefixes-only`` rebuilds just ``prefixes.bin.gz`` from the committed names (it
 depends on the name keys alone), without the sources.
 
 Sources (versions pinned in pyproject's ``build`` extra and below):
@@ -505,7 +505,7 @@ def write(entries: list[Entry], countries: dict) -> dict[str, str]:
 
 def write_prefixes(keys: Iterable[str]) -> None:
     """The prefix index, derived from the name keys alone (see geomap.gazetteer.format)."""
-    (OUT / PREFIXES_FILE).write_bytes(prefix_index(keys))
+    (OUT / PREFIXES_FILE).write_bytes(gzip.compress(prefix_index(keys), compresslevel=9, mtime=0))
 
 
 def main() -> None:

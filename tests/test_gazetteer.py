@@ -144,15 +144,15 @@ def test_status_agrees_with_the_record_trie(gaz):
 
 def test_prefix_index_is_rebuilt_from_the_names_alone(gaz):
     built = prefix_index(reversed(gaz._trie.keys()))  # any order of the keys
-    assert (gaz.path / PREFIXES_FILE).read_bytes() == built
+    assert gzip.decompress((gaz.path / PREFIXES_FILE).read_bytes()) == built
 
 
 def test_damaged_or_missing_prefix_index_raises(tmp_path):
     for f in Gazetteer().path.iterdir():
         shutil.copy(f, tmp_path / f.name)
-    (tmp_path / PREFIXES_FILE).write_bytes(b"not an index")
+    (tmp_path / PREFIXES_FILE).write_bytes(gzip.compress(b"not an index"))
     with pytest.raises(GazetteerError, match="damaged"):
         Gazetteer(tmp_path).load()
     (tmp_path / PREFIXES_FILE).unlink()
-    with pytest.raises(GazetteerError, match=r"prefixes\.bin"):
+    with pytest.raises(GazetteerError, match=r"prefixes\.bin\.gz"):
         Gazetteer(tmp_path).load()

@@ -70,7 +70,7 @@ class Gazetteer:
     Parameters
     ----------
     path
-        Folder holding ``names.marisa.gz``, ``entries.bin.gz`` and ``prefixes.bin``;
+        Folder holding ``names.marisa.gz``, ``entries.bin.gz`` and ``prefixes.bin.gz``;
         defaults to the bundled ``data/gazetteer`` (or ``$GEOMAP_GAZETTEER``).
     """
 
@@ -91,7 +91,7 @@ class Gazetteer:
         try:
             names = gzip.decompress((self.path / NAMES_FILE).read_bytes())
             raw = gzip.decompress((self.path / ENTRIES_FILE).read_bytes())
-            prefixes = (self.path / PREFIXES_FILE).read_bytes()
+            prefixes = gzip.decompress((self.path / PREFIXES_FILE).read_bytes())
         except FileNotFoundError as err:
             raise GazetteerError(
                 f"gazetteer build not found in {self.path}; expected {NAMES_FILE}, "
