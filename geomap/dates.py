@@ -57,7 +57,7 @@ _DATE_RE = re.compile(
             rf"(?P<dmy>\b(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_RE})(?:,?\s+(?P<y2>1[5-9]\d\d|20\d\d))?\b)",
             rf"(?P<my>\b(?:(?i:in|during|since|early|late|mid-?|last|this|next)\s+)?(?P<m3>{_MONTH_RE})(?:\s+(?P<y3>1[5-9]\d\d|20\d\d))?\b(?!\s+[0-3]?\d))",
             rf"(?P<wd>\b(?:(?i:last|early|late|on|this|past|previous)\s+)*(?P<w>{_WEEKDAY_RE}){_PART_OF_DAY}\b)",
-            r"(?P<yest>\b(?i:yesterday|last\s+night|the\s+previous\s+day|the\s+day\s+before)\b)",
+            r"(?P<yest>\b(?i:yesterday|last\s+night|overnight|the\s+previous\s+day|the\s+day\s+before)\b)",
             r"(?P<today>\b(?i:today|tonight|this\s+(?:morning|afternoon|evening)|earlier\s+today)\b)",
             rf"(?P<ago>\b(?P<n>{_COUNT_RE})\s+(?P<unit>day|days|week|weeks|month|months|year|years)\s+(?i:ago|earlier)\b)",
             r"(?P<rel>\b(?P<which>(?i:last|past|previous|this|earlier\s+this|late\s+last|early\s+last))\s+(?P<runit>week|weekend|month|year)\b)",
@@ -181,7 +181,8 @@ def _resolve(m: re.Match[str], ref: dt.date | None) -> tuple[dt.date | None, str
 # A run of digits is one hint: its window is the one its digits' windows merge into.
 _HINT = re.compile(
     r"\d+|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun"
-    r"|[Yy]esterday|[Tt]oday|[Tt]onight|night|ago|earlier|week|month|year|day|morning|afternoon|evening)"
+    r"|[Yy]esterday|[Tt]oday|[Tt]onight|[Oo]vernight|night|ago|earlier|week|month|year|day|morning"
+    r"|afternoon|evening)"
 )
 # Characters a date expression may extend before and after its hint:
 # "on early last Monday", "January 5, 2019".

@@ -29,6 +29,7 @@ def _one(text: str, ref: dt.date | None = WED) -> tuple[str | None, str]:
         ("early Monday morning", ("2020-01-06", "day")),
         ("yesterday", ("2020-01-07", "day")),
         ("last night", ("2020-01-07", "day")),
+        ("overnight", ("2020-01-07", "day")),
         ("three days ago", ("2020-01-05", "day")),
         ("last week", ("2020-01-01", "week")),
         ("earlier this month", ("2020-01-01", "month")),
