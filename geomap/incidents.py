@@ -984,6 +984,46 @@ def _precision(mention: PlaceMention, frame: str) -> int:
     return {PlaceType.CITY: 1, PlaceType.FACILITY: 1, PlaceType.ADMIN2: 2}.get(place.place_type, 3)
 
 
+# What makes a name the province, not its city: "Kherson province", "the province of
+# Kherson", "northern Hama" (a part of a province), "the Aleppo countryside".
+_PROVINCE_AFTER = re.compile(
+    r"['\u2019]?s?\s*(?:,\s*(?:a|the)\s+)?(?:province|governorate|state|region|oblast|county"
+    r"|district|prefecture"
+    r"|department|countryside)\b",
+    re.IGNORECASE,
+)
+_PROVINCE_BEFORE = re.compile(
+    r"(?:\b(?:province|governorate|state|region|oblast|department)\s+of\s+(?:the\s+)?"
+    r"|\b(?:northern|southern|eastern|western|central|north-?eastern|north-?western"
+    r"|south-?eastern|south-?western|rural|across|throughout)\s+)$",
+    re.IGNORECASE,
+)
+
+
+def _seat_city(text: str, mention: PlaceMention, gazetteer: GazetteerLike) -> Place | None:
+    """The city a province-level match stands for ("clashes in Basra", "a protest in
+    Paris"): ACLED places an event named by a town at the town unless the text says
+    it is the province. None when there is no such city or the text says province."""
+    place = mention.place
+    if place is None or place.place_type is not PlaceType.ADMIN1:
+        return None
+    if _PROVINCE_AFTER.match(text, mention.span.end) or _PROVINCE_BEFORE.search(
+        text[max(0, mention.span.start - 30) : mention.span.start]
+    ):
+        return None
+    cities = [
+        p
+        for p in gazetteer.lookup(mention.text)
+        if p.place_type is PlaceType.CITY
+        and p.country_code == place.country_code
+        # in the province, or a city big enough to be what the name means (not the
+        # hamlet California, Maryland, for the state)
+        and (p.admin1 == place.admin1 or p.population >= 50_000)
+    ]
+    # the province's own seat first (admin-1 codes of the two sources may differ)
+    return max(cities, key=lambda p: (p.admin1 == place.admin1, p.population), default=None)
+
+
 def _shift(m: PlaceMention, offset: int) -> PlaceMention:
     if not offset:  # an article's first sentence, most often its only one
         return m
@@ -1721,8 +1761,13 @@ def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
         ]
     out = []
     for mention, frame in d.places:
-        place_id = mention.place.place_id if mention.place is not None else "-"
         where = notes
+        if frame in ("in", "near", "area_of", "relative", "none", "possessive_np", "object"):
+            city = _seat_city(text, mention, r.gazetteer)
+            if city is not None:
+                mention = replace(mention, place=city)
+                where = [*notes, f"{mention.text!r} read as the city, not the province"]
+        place_id = mention.place.place_id if mention.place is not None else "-"
         if frame.startswith("container:"):
             site = frame.split(":", 1)[1]
             where = [*notes, f"site {site!r} is not in the gazetteer; placed at {mention.text!r}"]

@@ -488,7 +488,7 @@ def test_export_filters(stored: Path, capsys) -> None:
     january = exported("--since", "2020-01-01", "--until", "2020-01-31")
     assert january and all(e["properties"]["date"].startswith("2020-01") for e in january)
     basra = exported("--bbox", "47,30,48.5,31")
-    assert basra and all(e["properties"]["location"] == "Basra" for e in basra)
+    assert basra and all(e["properties"]["location_text"] == "Basra" for e in basra)
     assert len(exported("--bbox", "-180,-90,180,90")) == len(everything)  # all are located
     assert exported("--since", "2030-01-01") == []
 
