@@ -1000,7 +1000,7 @@ _PROVINCE_BEFORE = re.compile(
 )
 
 
-def _seat_city(text: str, mention: PlaceMention, gazetteer: GazetteerLike) -> Place | None:
+def _city_for_province(text: str, mention: PlaceMention, gazetteer: GazetteerLike) -> Place | None:
     """The city a province-level match stands for ("clashes in Basra", "a protest in
     Paris"): ACLED places an event named by a town at the town unless the text says
     it is the province. None when there is no such city or the text says province."""
@@ -1763,7 +1763,7 @@ def _to_incidents(r: _Reader, d: _Draft) -> list[Incident]:
     for mention, frame in d.places:
         where = notes
         if frame in ("in", "near", "area_of", "relative", "none", "possessive_np", "object"):
-            city = _seat_city(text, mention, r.gazetteer)
+            city = _city_for_province(text, mention, r.gazetteer)
             if city is not None:
                 mention = replace(mention, place=city)
                 where = [*notes, f"{mention.text!r} read as the city, not the province"]
