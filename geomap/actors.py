@@ -178,10 +178,11 @@ _GENERIC_FORMS: list[tuple[str, str]] = (
     ]
     + [("counted", f) for f in (r"people", r"men", r"women", r"children")]
 )  # fmt: skip
-# "12 people", "two people", "dozens of people": counted victims
-_AFTER_NUMBER = re.compile(
-    r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
-    r"|fifty|hundred|dozen|several|many|dozens\s+of|scores\s+of|hundreds\s+of|thousands\s+of))\s$",
+# A count just before a noun: "12 people", "two Americans", "an Iraqi", "dozens of".
+_COUNTED = re.compile(
+    r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
+    r"|thirty|forty|fifty|hundred|dozen|several|many|(?:dozens|scores|hundreds|thousands)\s+of))"
+    r"\s+$",
     re.IGNORECASE,
 )
 # Named armed groups: "the militia Asaib Ahl al-Haq", "Houthi rebels".
@@ -310,11 +311,6 @@ def _prep_before(text: str, start: int) -> str | None:
     return words[-1]
 
 
-_COUNT_BEFORE = re.compile(
-    r"\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|several|\d+"
-    r"|(?:dozens|hundreds|thousands)\s+of)\s+$",
-    re.IGNORECASE,
-)
 # A word that goes on with the noun phrase ("an Iraqi soldier"), unless it is a
 # function word or verb that ends it ("an Iraqi was", "two Americans and").
 _NP_GOES_ON = re.compile(
@@ -326,7 +322,7 @@ _NP_GOES_ON = re.compile(
 def _counted_person(text: str, span: Span) -> bool:
     """Whether a demonym is counted as a noun ("an Iraqi", "two Americans"): people."""
     return (
-        _COUNT_BEFORE.search(text[max(0, span.start - 20) : span.start]) is not None
+        _COUNTED.search(text, max(0, span.start - 20), span.start) is not None
         and _NP_GOES_ON.match(text, span.end) is None
     )
 
@@ -470,9 +466,7 @@ def find_actor_mentions(
             found.append(ActorMention(span, _country_name(gazetteer, cc, cc), 1, "state", cc, prep))
         elif kind in ("it", "they"):
             found.append(ActorMention(span, kind, 0, "pronoun", None, prep, kind == "they"))
-        elif kind == "counted" and not _AFTER_NUMBER.search(
-            text, max(0, span.start - 16), span.start
-        ):
+        elif kind == "counted" and not _COUNTED.search(text, max(0, span.start - 16), span.start):
             continue  # "12 people" counts victims; "people" alone is too vague
         elif kind in _GENERIC_ACTORS:
             name, inter, plural_kind = _GENERIC_ACTORS[kind]
