@@ -441,9 +441,12 @@ _FILMING = re.compile(
     r"(?i)\b(?:film(?:ed|ing|s)?|movies?|episodes?|scenes?|footage|documentar(?:y|ies)"
     r"|commercials?|photographs?|photos?|camera)\b"
 )
+# "demonstrated that", "demonstrated the strength of", "was demonstrated by": showing
 _SHOWED = re.compile(
-    r"(?i)\s+(?:that|how|its|their|his|her|the\s+(?:ability|power|need|importance))\b"
+    r"(?i)\s+(?:that|how|what|why|its|his|her|their|our|my|your|the|a|an|this|these|those"
+    r"|such|both|they|it|he|she|we|great|strong|clear|new)\b"
 )
+_PASSIVE_BEFORE = re.compile(r"(?i)\b(?:was|were|been|is|are|be)\s+(?:[a-z]+ly\s+)?$")
 
 
 def _non_event_sense(text: str, verb: Span, start: int = 0, end: int | None = None) -> bool:
@@ -462,7 +465,10 @@ def _non_event_sense(text: str, verb: Span, start: int = 0, end: int | None = No
     if _SHOOT_WORDS.match(word):
         return bool(_FILMING.search(text, start, len(text) if end is None else end))
     if word.lower().startswith("demonstrat"):
-        return bool(_SHOWED.match(text, verb.end))
+        return bool(_SHOWED.match(text, verb.end)) or (
+            word.lower() == "demonstrated"
+            and _PASSIVE_BEFORE.search(text, max(0, verb.start - 20), verb.start) is not None
+        )
     return False
 
 

@@ -1385,14 +1385,6 @@ _NOT_STRUCK = re.compile(
     r"|lightning|motorcycle|van|suv)\b|-and-run",
     re.IGNORECASE,
 )
-# "demonstrated" showing something ("demonstrated that", "demonstrated the
-# strength of", "was demonstrated by") rather than protesting.
-_DEMONSTRATED_WHAT = re.compile(
-    r"\s+(?:that|how|what|why|its|his|her|their|our|my|your|the|a|an|this|these|those|such|both"
-    r"|they|it|he|she|we|great|strong|clear|new)\b",
-    re.IGNORECASE,
-)
-_PASSIVE_JUST_BEFORE = re.compile(r"\b(?:was|were|been|is|are|be)\s+(?:[a-z]+ly\s+)?$", re.I)
 
 
 # "shot down eight of the missiles": an interception, part of the attack it stopped.
@@ -1405,20 +1397,16 @@ _INTERCEPTED = re.compile(
 
 def _no_event(text: str, t: _Trigger, sent: Span) -> bool:
     """Whether a trigger word names no event here: a march with no sign of a
-    protest ("we marched on through the woods"), "riot police", a "demonstrated"
-    that shows something, "struck a deal", "struck by a car", or the charge in
-    crime reporting ("charged with assault")."""
+    protest ("we marched on through the woods"), "riot police", "struck a deal",
+    "struck by a car", or the charge in crime reporting ("charged with assault").
+    ("Demonstrated" that shows something is :func:`_non_event_sense`'s, which
+    :func:`_modal_family` asks first.)"""
     word = t.text.lower()
     if t.family == _RIOT and word == "riot":
         return _RIOT_KIT.match(text, t.span.end) is not None
     if t.family == _PROTEST:
         if word.startswith("march"):
             return _CROWD_CUE.search(text, sent.start, sent.end) is None
-        if word == "demonstrated":
-            return _DEMONSTRATED_WHAT.match(text, t.span.end) is not None or (
-                _PASSIVE_JUST_BEFORE.search(text, max(0, t.span.start - 20), t.span.start)
-                is not None
-            )
         return False
     if word in ("struck", "hit", "hits") and _NOT_STRUCK.match(text, t.span.end):
         return True
